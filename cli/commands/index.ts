@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each subcommand module exports a `register(program)`; list them here in help order. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Everything that can be checked on this machine: types, C host tests, ARM builds with
+# their size budgets, then the TypeScript suites (which include the virtual-board tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== type-check"
+npx tsc --noEmit -p tsconfig.json
+
+for dir in firmware bootloader sim; do
+  if [ -f "$dir/Makefile" ] && grep -q '^check:' "$dir/Makefile"; then
+    echo "== make -C $dir check"
+    make -s -C "$dir" check
+  fi
+done
+
+echo "== vitest"
+npx vitest run "$@"
