@@ -1,0 +1,6 @@
+/** models/: read, write, inspect, run and train int8 TFLite models. */
+export { readTflite, SUPPORTED_OPERATORS } from './tflite/reader.ts';
+export type { TfliteModel, Tensor, Operator, OperatorCode, Quantization, FullyConnectedOptions } from './tflite/model.ts';
+export { ReferenceInterpreter, type QuantizedPort } from './reference/interpreter.ts';
+export type { Rounding } from './reference/quant.ts';
+export { inspectModel, planArena, formatSummary, ARENA_ALIGNMENT, type ModelSummary, type ArenaPlacement, type PortSummary } from './inspect.ts';
