@@ -17,6 +17,8 @@ export const OperatorField = { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOpt
 export const FullyConnectedOptionsField = { fusedActivationFunction: 0, weightsFormat: 1, keepNumDims: 2, asymmetricQuantizeInputs: 3 } as const;
 export const ReshapeOptionsField = { newShape: 0 } as const;
 export const MetadataField = { name: 0, buffer: 1 } as const;
+export const SignatureDefField = { inputs: 0, outputs: 1, signatureKey: 2, subgraphIndex: 4 } as const;
+export const TensorMapField = { name: 0, tensorIndex: 1 } as const;
 
 /** TensorType enum. */
 export const TensorType = {
