@@ -19,9 +19,16 @@
 #define MOTA_SLOT_B 1u
 #define MOTA_SLOT_NONE 0xFFu
 
-/* slot_state as the bootloader booted it */
+/* slot_state as the bootloader booted it: the journal's slot state values (SPEC §5.6) */
 #define MOTA_BOOT_CONFIRMED 1u
 #define MOTA_BOOT_TRIAL 2u
+
+/* slot_states: byte 0 = slot A state, byte 1 = slot B state, byte 2 = active slot */
+#define MOTA_STATE_EMPTY 0u
+#define MOTA_STATE_CONFIRMED 1u
+#define MOTA_STATE_TRIAL 2u
+#define MOTA_STATE_PENDING 3u
+#define MOTA_STATE_REJECTED 4u
 
 /* request: app -> bootloader, acted on at the next reset */
 #define MOTA_REQ_NONE 0u
@@ -37,8 +44,9 @@ typedef struct {
   uint32_t request;      /* app -> bootloader */
   uint32_t reset_count;  /* resets since the last power-on, counted by the bootloader */
   uint32_t bootloader_version; /* major << 16 | minor << 8 | patch */
-  uint32_t check;        /* ~(xor of the words above): a power cut leaves garbage here */
-  uint32_t reserved[8];
+  uint32_t check;        /* ~(xor of the words above and slot_states): a power cut leaves garbage */
+  uint32_t slot_states;  /* bootloader -> app: A state | B state << 8 | active slot << 16 */
+  uint32_t reserved[7];
 } mota_handoff_t;
 
 #if !defined(__ASSEMBLER__)
@@ -46,7 +54,7 @@ _Static_assert(sizeof(mota_handoff_t) == MOTA_HANDOFF_SIZE, "hand-off mailbox si
 
 static inline uint32_t mota_handoff_checksum(const volatile mota_handoff_t *h) {
   return ~(h->magic ^ h->boot_slot ^ h->slot_state ^ h->slot_addr ^ h->request ^ h->reset_count ^
-           h->bootloader_version);
+           h->bootloader_version ^ h->slot_states);
 }
 #endif
 
