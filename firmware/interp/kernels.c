@@ -1,0 +1,204 @@
+/*
+ * The kernels: FULLY_CONNECTED (int8, fused NONE/RELU/RELU_N1_TO_1/RELU6), QUANTIZE
+ * (float32 -> int8), DEQUANTIZE (int8 -> float32), RESHAPE. Arithmetic as TFLM's reference
+ * kernels (tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h etc.).
+ */
+#include <string.h>
+
+#include "interp_internal.h"
+
+#define FC_OPTIONS 8 /* BuiltinOptions.FullyConnectedOptions */
+
+static int type_fail(mi_interp_t *it, const mi_op_t *op, const mi_tensor_t *t) {
+  mi_fail(it, MI_E_UNSUPPORTED, "unsupported tensor type ", mi_type_name(t->type), -1);
+  mi_append(it, " for ");
+  mi_append(it, mi_op_name(op->code));
+  return MI_E_UNSUPPORTED;
+}
+
+/* zp + round(f / s) as CalculateActivationRangeQuantized, clamped before the int conversion. */
+static int32_t quantize_act(float f, float s, int32_t zp) {
+  float r = mi_roundf(f / s);
+  if (!(r > -1000.0f)) r = -1000.0f;
+  if (!(r < 1000.0f)) r = 1000.0f;
+  return zp + (int32_t)r;
+}
+
+static int quantized_i8(const mi_tensor_t *t) {
+  return t->scales >= 1u && t->scale > 0.0f && t->scale < 1e30f && t->zero_point >= -128 && t->zero_point <= 127;
+}
+
+/* CalculateActivationRangeQuantized for int8. */
+static int activation_range(mi_interp_t *it, mi_op_t *op, const mi_tensor_t *out) {
+  int32_t lo = -128, hi = 127;
+  float s = out->scale;
+  int32_t zp = out->zero_point;
+  switch (op->activation) {
+  case 0: break;
+  case 1: lo = zp; break;
+  case 2:
+    lo = quantize_act(-1.0f, s, zp);
+    hi = quantize_act(1.0f, s, zp);
+    break;
+  case 3:
+    lo = zp;
+    hi = quantize_act(6.0f, s, zp);
+    break;
+  default:
+    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported fused activation ", "", op->activation);
+  }
+  op->act_min = (int16_t)(lo < -128 ? -128 : lo);
+  op->act_max = (int16_t)(hi > 127 ? 127 : hi);
+  return MI_OK;
+}
+
+static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
+  if (op->n_in < 2 || op->in[0] < 0 || op->in[1] < 0)
+    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED needs input and weights", "", -1);
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *w = &it->tensors[op->in[1]];
+  const mi_tensor_t *bias = (op->n_in > 2 && op->in[2] >= 0) ? &it->tensors[op->in[2]] : 0;
+  const mi_tensor_t *out = &it->tensors[op->out];
+  if (in->type != MI_TYPE_INT8) return type_fail(it, op, in);
+  if (w->type != MI_TYPE_INT8) return type_fail(it, op, w);
+  if (out->type != MI_TYPE_INT8) return type_fail(it, op, out);
+  if (bias && bias->type != MI_TYPE_INT32) return type_fail(it, op, bias);
+  if (!w->is_const || (bias && !bias->is_const))
+    return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED with non-constant weights", "", -1);
+
+  uint32_t opt_type = fb_field_u8(fb, op_table, 3, 0);
+  uint32_t opts = 0;
+  if (opt_type == FC_OPTIONS) {
+    uint32_t p = fb_field(fb, op_table, 4, 4);
+    if (p) opts = fb_table_at(fb, p);
+  } else if (opt_type != 0) {
+    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED with foreign options type ", "", (int32_t)opt_type);
+  }
+  op->activation = fb_field_u8(fb, opts, 0, 0);
+  uint32_t weights_format = fb_field_u8(fb, opts, 1, 0);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED options out of range", "", -1);
+  if (weights_format != 0)
+    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported FULLY_CONNECTED weights format ", "", (int32_t)weights_format);
+
+  if (w->ndims != 2) return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED weights must be 2-D", "", -1);
+  uint32_t units = (uint32_t)mi_dim(it, w, 0), depth = (uint32_t)mi_dim(it, w, 1);
+  if (depth == 0 || in->elements % depth != 0)
+    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED input does not match weights", "", -1);
+  uint32_t batches = in->elements / depth;
+  if (units > 0xFFFFu || depth > 0xFFFFu || batches > 0xFFFFu || out->elements != batches * units ||
+      (bias && bias->elements != units))
+    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED shapes do not match", "", -1);
+  if (!quantized_i8(in) || !quantized_i8(w) || !quantized_i8(out))
+    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED tensor without int8 quantization", "", -1);
+  if (w->scales != 1u)
+    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported per-channel FULLY_CONNECTED weights", "", -1);
+
+  /* GetQuantizedConvolutionMultipler: (double)(float)(s_in * s_w) / (double)s_out */
+  float prod = in->scale * w->scale;
+  double real = (double)prod / (double)out->scale;
+  int shift;
+  if (!mi_quantize_multiplier(real, it->rounding, &op->multiplier, &shift))
+    return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED output multiplier out of range", "", -1);
+  op->shift = (int8_t)shift;
+  op->in_offset = (int16_t)-in->zero_point;
+  op->w_offset = (int16_t)-w->zero_point;
+  op->out_offset = (int16_t)out->zero_point;
+  op->batches = (uint16_t)batches;
+  op->depth = (uint16_t)depth;
+  op->units = (uint16_t)units;
+  return activation_range(it, op, out);
+}
+
+static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
+  const int8_t *x = (const int8_t *)it->tensors[op->in[0]].data;
+  const int8_t *w0 = (const int8_t *)it->tensors[op->in[1]].data;
+  const uint8_t *bias = (op->n_in > 2 && op->in[2] >= 0) ? it->tensors[op->in[2]].data : 0;
+  int8_t *y = (int8_t *)it->tensors[op->out].data;
+  const int32_t in_off = op->in_offset, w_off = op->w_offset;
+  const uint32_t depth = op->depth, units = op->units;
+  for (uint32_t b = 0; b < op->batches; b++, x += depth) {
+    const int8_t *w = w0;
+    for (uint32_t u = 0; u < units; u++) {
+      uint32_t acc = 0; /* wraps like the int32 accumulator on two's-complement hardware */
+      for (uint32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + w_off) * (x[d] + in_off));
+      w += depth;
+      if (bias) acc += mi_ld32(bias + 4u * u);
+      int32_t v = mi_mbqm((int32_t)acc, op->multiplier, op->shift, it->rounding) + op->out_offset;
+      if (v < op->act_min) v = op->act_min;
+      if (v > op->act_max) v = op->act_max;
+      *y++ = (int8_t)v;
+    }
+  }
+}
+
+static int quantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
+  (void)fb;
+  (void)op_table;
+  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE needs an input", "", -1);
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  if (in->type != MI_TYPE_FLOAT32) return type_fail(it, op, in);
+  if (out->type != MI_TYPE_INT8) return type_fail(it, op, out);
+  if (!quantized_i8(out)) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE output without int8 quantization", "", -1);
+  if (in->elements != out->elements) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE shapes do not match", "", -1);
+  return MI_OK;
+}
+
+static void quantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  const uint8_t *x = in->data;
+  int8_t *y = (int8_t *)out->data;
+  for (uint32_t i = 0; i < in->elements; i++) {
+    float v;
+    memcpy(&v, x + 4u * i, 4);
+    y[i] = mi_quantize_f32(v, out->scale, out->zero_point);
+  }
+}
+
+static int dequantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
+  (void)fb;
+  (void)op_table;
+  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE needs an input", "", -1);
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  if (in->type != MI_TYPE_INT8) return type_fail(it, op, in);
+  if (out->type != MI_TYPE_FLOAT32) return type_fail(it, op, out);
+  if (!quantized_i8(in)) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE input without int8 quantization", "", -1);
+  if (in->elements != out->elements) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE shapes do not match", "", -1);
+  return MI_OK;
+}
+
+static void dequantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  const int8_t *x = (const int8_t *)in->data;
+  uint8_t *y = out->data;
+  for (uint32_t i = 0; i < in->elements; i++) {
+    float v = mi_dequantize_i8(x[i], in->scale, in->zero_point);
+    memcpy(y + 4u * i, &v, 4);
+  }
+}
+
+static int reshape_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
+  (void)fb;
+  (void)op_table;
+  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "RESHAPE needs an input", "", -1);
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  if (in->type != out->type) return type_fail(it, op, out);
+  if (in->bytes != out->bytes) return mi_fail(it, MI_E_MALFORMED, "RESHAPE changes the element count", "", -1);
+  return MI_OK;
+}
+
+static void reshape_invoke(const mi_interp_t *it, const mi_op_t *op) {
+  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
+  memcpy(out->data, in->data, in->bytes);
+}
+
+static const mi_kernel_t kernels[] = {
+    {MI_OP_FULLY_CONNECTED, fc_prepare, fc_invoke},
+    {MI_OP_QUANTIZE, quantize_prepare, quantize_invoke},
+    {MI_OP_DEQUANTIZE, dequantize_prepare, dequantize_invoke},
+    {MI_OP_RESHAPE, reshape_prepare, reshape_invoke},
+};
+
+const mi_kernel_t *mi_find_kernel(uint32_t code) {
+  for (uint32_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+    if (kernels[i].code == code) return &kernels[i];
+  return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * mota's int8 TFLite interpreter: runs a converter-produced .tflite flatbuffer in place
+ * (from flash), bit-exact with the TFLM reference kernels (double rounding, default) or the
+ * full TFLite runtime (single rounding). Every flatbuffer read is bounds-checked against
+ * [model, model+len). Load = parse + kernel prepare + arena plan; invoke allocates nothing.
+ *
+ *   mi_interp_t it;                       // caller-owned, ~1.5 KB
+ *   static uint8_t arena[1024];
+ *   if (mi_load(&it, tflite, len, arena, sizeof arena) != MI_OK) puts(mi_error(&it));
+ *   mi_tensor_t *in = mi_input(&it, 0); ... mi_invoke(&it); ... mi_output(&it, 0)
+ */
+#ifndef MOTA_INTERP_H
+#define MOTA_INTERP_H
+
+#include <stdint.h>
+
+#include "quant.h"
+
+#ifndef MI_MAX_TENSORS
+#define MI_MAX_TENSORS 32
+#endif
+#ifndef MI_MAX_OPS
+#define MI_MAX_OPS 16
+#endif
+#define MI_MAX_IO 4          /* graph inputs / outputs */
+#define MI_MAX_OP_INPUTS 3
+#define MI_MAX_DIMS 6
+#define MI_ERROR_SIZE 80
+
+/* Result codes. */
+#define MI_OK 0
+#define MI_E_MALFORMED 1      /* flatbuffer structure out of range or inconsistent */
+#define MI_E_UNSUPPORTED 2    /* operator, type or option we do not implement (named in the message) */
+#define MI_E_TOO_BIG 3        /* more tensors/ops than MI_MAX_*, or the arena is too small */
+#define MI_E_STATE 4          /* invoke before a successful load */
+
+/* TensorType codes (schema.fbs). */
+#define MI_TYPE_FLOAT32 0
+#define MI_TYPE_INT32 2
+#define MI_TYPE_INT8 9
+
+/* Builtin operator codes we run. */
+#define MI_OP_DEQUANTIZE 6
+#define MI_OP_FULLY_CONNECTED 9
+#define MI_OP_RESHAPE 22
+#define MI_OP_QUANTIZE 114
+
+typedef struct {
+  uint8_t *data;       /* arena (activations) or the model itself (constants), NULL if unused */
+  uint32_t bytes;
+  uint32_t elements;
+  uint32_t shape_pos;  /* flatbuffer position of the shape vector (0 = scalar) */
+  float scale;         /* first scale (per-tensor quantization); 0 when not quantized */
+  int32_t zero_point;
+  uint8_t type;        /* MI_TYPE_* */
+  uint8_t ndims;
+  uint8_t is_const;
+  uint8_t scales;      /* number of scales (1 = per-tensor) */
+  int16_t first, last; /* lifetime in operator indices, -1 = not used by the graph */
+  uint32_t arena_off;
+} mi_tensor_t;
+
+typedef struct {
+  uint16_t code;       /* builtin operator code */
+  int16_t in[MI_MAX_OP_INPUTS];
+  int16_t out;
+  uint8_t n_in;
+  uint8_t activation;
+  /* FULLY_CONNECTED, precomputed by prepare */
+  int32_t multiplier;
+  int8_t shift;
+  int16_t in_offset, w_offset, out_offset;
+  int16_t act_min, act_max;
+  uint16_t batches, depth, units;
+} mi_op_t;
+
+typedef struct {
+  const uint8_t *model;
+  uint32_t model_len;
+  uint8_t *arena;
+  uint32_t arena_size;
+  uint32_t arena_used;
+  int rounding;              /* MI_ROUNDING_*; set by mi_init, may be changed before mi_load */
+  int loaded;
+  uint16_t n_tensors, n_ops;
+  uint8_t n_inputs, n_outputs;
+  int16_t inputs[MI_MAX_IO], outputs[MI_MAX_IO];
+  mi_tensor_t tensors[MI_MAX_TENSORS];
+  mi_op_t ops[MI_MAX_OPS];
+  char error[MI_ERROR_SIZE];
+} mi_interp_t;
+
+/* Resets the interpreter and sets the build's default rounding mode. */
+void mi_init(mi_interp_t *it);
+/* Parses, prepares and plans. On failure returns MI_E_* and mi_error() says what, by name. */
+int mi_load(mi_interp_t *it, const uint8_t *model, uint32_t len, uint8_t *arena, uint32_t arena_size);
+int mi_invoke(mi_interp_t *it);
+const char *mi_error(const mi_interp_t *it);
+mi_tensor_t *mi_input(mi_interp_t *it, uint32_t i);
+mi_tensor_t *mi_output(mi_interp_t *it, uint32_t i);
+/* Dimension d of a tensor's shape (1 for d >= ndims). */
+int32_t mi_dim(const mi_interp_t *it, const mi_tensor_t *t, uint32_t d);
+/* Name of a builtin operator code ("FULLY_CONNECTED") or of a tensor type ("INT8"). */
+const char *mi_op_name(uint32_t code);
+const char *mi_type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,106 @@
+#include "quant.h"
+
+#include <string.h>
+
+double mi_frexp(double x, int *exponent) {
+  uint64_t bits;
+  memcpy(&bits, &x, 8);
+  int e = (int)((bits >> 52) & 0x7FFu);
+  int adjust = 0;
+  if (x == 0.0 || e == 0x7FF) {
+    *exponent = 0;
+    return x;
+  }
+  if (e == 0) { /* subnormal: scale into the normal range first */
+    x *= 18446744073709551616.0; /* 2^64 */
+    memcpy(&bits, &x, 8);
+    e = (int)((bits >> 52) & 0x7FFu);
+    adjust = -64;
+  }
+  *exponent = e - 1022 + adjust;
+  bits = (bits & ~((uint64_t)0x7FF << 52)) | ((uint64_t)1022 << 52);
+  memcpy(&x, &bits, 8);
+  return x;
+}
+
+double mi_round(double x) {
+  double a = x < 0 ? -x : x;
+  double whole = (double)(int64_t)a; /* callers keep |x| < 2^62 */
+  double r = (a - whole >= 0.5) ? whole + 1.0 : whole;
+  return x < 0 ? -r : r;
+}
+
+float mi_roundf(float x) {
+  float a = x < 0 ? -x : x;
+  if (!(a < 8388608.0f)) return x; /* >= 2^23 (or NaN): already integral */
+  float whole = (float)(int32_t)a;
+  float r = (a - whole >= 0.5f) ? whole + 1.0f : whole;
+  return x < 0 ? -r : r;
+}
+
+int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *shift) {
+  *multiplier = 0;
+  *shift = 0;
+  if (real == 0.0) return 1;
+  if (!(real > 0.0) || real > 1e30) return 0; /* negative, NaN or absurd */
+  int s;
+  double q = mi_frexp(real, &s);
+  int64_t q_fixed = (int64_t)mi_round(q * 2147483648.0);
+  if (q_fixed == ((int64_t)1 << 31)) {
+    q_fixed /= 2;
+    ++s;
+  }
+  if (s < -31) {
+    s = 0;
+    q_fixed = 0;
+  }
+  if (rounding == MI_ROUNDING_SINGLE && s > 30) {
+    s = 30;
+    q_fixed = ((int64_t)1 << 31) - 1;
+  }
+  if (s > 30) return 0; /* x << s would not fit the int32 doubling multiply */
+  *multiplier = (int32_t)q_fixed;
+  *shift = s;
+  return 1;
+}
+
+static int32_t srdhm(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static int32_t rdbpot(int32_t x, int exponent) {
+  if (exponent == 0) return x;
+  int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
+  int32_t remainder = x & mask;
+  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding) {
+  if (rounding == MI_ROUNDING_SINGLE) {
+    int total = 31 - shift;
+    int64_t result = ((int64_t)x * multiplier + ((int64_t)1 << (total - 1))) >> total;
+    return (int32_t)(uint32_t)(uint64_t)result;
+  }
+  int left = shift > 0 ? shift : 0;
+  int right = shift > 0 ? 0 : -shift;
+  return rdbpot(srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+int8_t mi_quantize_f32(float v, float scale, int32_t zero_point) {
+  float r = mi_roundf(v / scale);
+  int32_t q;
+  if (!(r == r)) q = 0; /* NaN */
+  else if (r > 2147483520.0f) q = INT32_MAX;
+  else if (r < -2147483648.0f) q = INT32_MIN;
+  else q = (int32_t)r;
+  int64_t u = (int64_t)q + zero_point;
+  return (int8_t)(u < -128 ? -128 : u > 127 ? 127 : u);
+}
+
+float mi_dequantize_i8(int8_t q, float scale, int32_t zero_point) {
+  return (float)((double)scale * (double)((int32_t)q - zero_point));
+}

@@ -1,0 +1,29 @@
+/*
+ * int8 fixed-point arithmetic exactly as TFLite's reference kernels
+ * (tensorflow/lite/kernels/internal/common.h, quantization_util.cc), in both rounding modes.
+ * Mirrors models/reference/quant.ts; the host tests check the two agree bit for bit.
+ */
+#ifndef MOTA_QUANT_H
+#define MOTA_QUANT_H
+
+#include <stdint.h>
+
+#define MI_ROUNDING_DOUBLE 0 /* TFLM reference kernels (default) */
+#define MI_ROUNDING_SINGLE 1 /* TFLITE_SINGLE_ROUNDING, the full TFLite runtime */
+
+/* std::frexp for finite x. */
+double mi_frexp(double x, int *exponent);
+/* TfLiteRound / std::round on double and float: halves away from zero (|x| < 2^62). */
+double mi_round(double x);
+float mi_roundf(float x);
+/* QuantizeMultiplier. Returns 0 when the multiplier cannot be represented (not finite,
+ * negative, or a shift the rounding mode's multiply cannot apply). */
+int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *shift);
+/* MultiplyByQuantizedMultiplier. */
+int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding);
+/* float -> int8 as AffineQuantize: round(v / scale) + zp, clamped. */
+int8_t mi_quantize_f32(float v, float scale, int32_t zero_point);
+/* int8 -> float as Dequantize: (float)((double)scale * (q - zp)). */
+float mi_dequantize_i8(int8_t q, float scale, int32_t zero_point);
+
+#endif
