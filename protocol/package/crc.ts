@@ -2,7 +2,8 @@
  * CRC-32/MPEG-2 in word order (SPEC §1.4): what the STM32F1 CRC unit computes when the
  * device feeds it little-endian words loaded from flash.
  */
-import { crc32mpeg2 } from 'crc';
+// The subpath's default export resolves the same under ESM and CJS loaders (tsx may load either).
+import crc32mpeg2 from 'crc/crc32mpeg2';
 
 /** Plain byte-wise CRC-32/MPEG-2 (poly 0x04C11DB7, init 0xFFFFFFFF, no reflection, no xorout). */
 export function crc32Mpeg2(bytes: Uint8Array): number {
