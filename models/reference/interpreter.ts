@@ -12,6 +12,9 @@ export interface QuantizedPort {
   shape: number[];
 }
 
+/** Larger activations cannot fit any target; refusing them keeps a hostile shape from exhausting memory. */
+const MAX_ACTIVATION_ELEMENTS = 1 << 24;
+
 type Storage = Int8Array | Int32Array | Float32Array;
 
 /** A kernel prepared once (multipliers, clamp ranges, weights decoded); invoke allocates nothing. */
@@ -46,6 +49,11 @@ export class ReferenceInterpreter {
     this.output = int8Port(outT, 'output');
     this.inputBytes = elementCount(inT);
     this.outputBytes = elementCount(outT);
+    for (const t of model.tensors) {
+      if (!t.data && elementCount(t) > MAX_ACTIVATION_ELEMENTS) {
+        throw unsupported(`tensor #${t.index} "${t.name}" has ${elementCount(t)} elements; activations are capped at ${MAX_ACTIVATION_ELEMENTS} (no microcontroller has that much RAM)`);
+      }
+    }
     this.storage = model.tensors.map(allocate);
     this.steps = model.operators.map((op) => this.prepare(op));
   }

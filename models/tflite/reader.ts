@@ -2,7 +2,7 @@ import { MotaError } from '../../common/errors.ts';
 import { CheckedFlatbuffer, type Table } from './flatbuffer.ts';
 import type { Operator, OperatorCode, Quantization, Tensor, TfliteModel } from './model.ts';
 import {
-  activationName, BufferField, BuiltinOperator, BuiltinOptions, builtinOperatorName, FullyConnectedOptionsField,
+  Activation, activationName, BufferField, BuiltinOperator, BuiltinOptions, builtinOperatorName, FullyConnectedOptionsField,
   ModelField, OperatorCodeField, OperatorField, QuantizationField, SubGraphField, TensorField, TensorType,
   TFLITE_FILE_IDENTIFIER, tensorTypeName, tensorTypeSize,
 } from './schema.ts';
@@ -11,6 +11,9 @@ import {
 export const SUPPORTED_OPERATORS: readonly number[] = [
   BuiltinOperator.FULLY_CONNECTED, BuiltinOperator.QUANTIZE, BuiltinOperator.DEQUANTIZE, BuiltinOperator.RESHAPE,
 ];
+
+/** Fused activations the FULLY_CONNECTED kernel turns into a clamp range. */
+const SUPPORTED_ACTIVATIONS: readonly number[] = [Activation.NONE, Activation.RELU, Activation.RELU_N1_TO_1, Activation.RELU6];
 
 const REEXPORT_HINT = 'export an int8 model with one subgraph: TFLiteConverter with optimizations=[DEFAULT], a representative dataset and inference_input_type/inference_output_type=tf.int8';
 
@@ -178,6 +181,17 @@ function validate(m: TfliteModel): void {
         'MODEL_UNSUPPORTED_OPERATOR',
         `unsupported model: operator #${op.index} is ${what}; mota runs ${SUPPORTED_OPERATORS.map(builtinOperatorName).join(', ')}`,
         'build the model from Dense layers only (FULLY_CONNECTED with NONE or RELU activation)',
+      );
+    }
+  }
+
+  for (const op of m.operators) {
+    const fused = op.options?.fusedActivation ?? Activation.NONE;
+    if (!SUPPORTED_ACTIVATIONS.includes(fused)) {
+      throw new MotaError(
+        'MODEL_UNSUPPORTED_OPERATOR',
+        `unsupported model: operator #${op.index} is ${op.name} with fused activation ${activationName(fused)}; mota fuses ${SUPPORTED_ACTIVATIONS.map(activationName).join(', ')}`,
+        'use ReLU (or no activation) on Dense layers',
       );
     }
   }
