@@ -16,7 +16,7 @@ const BuildInput = z.object({
   name: z.string(),
   /** "major.minor.patch" */
   version: z.string(),
-  payload: z.instanceof(Uint8Array),
+  payload: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'the .tflite bytes as a Uint8Array'),
   selftest: z.custom<SelfTest>((v) => typeof v === 'object' && v !== null && Array.isArray((v as SelfTest).vectors), 'a SelfTest object').optional(),
   privateKey: z.custom<KeyObject>((v) => v instanceof KeyObject && v.type === 'private', 'an Ed25519 private KeyObject (see loadPrivateKey)'),
   /** Unix seconds; default now. */
