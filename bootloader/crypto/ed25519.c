@@ -12,6 +12,12 @@
 
 #include "sha512.h"
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline)) /* keeps this frame off the caller's: lower peak stack */
+#else
+#define NOINLINE
+#endif
+
 typedef int32_t fe[10];
 
 typedef struct { fe X, Y, Z, T; } ge;                /* extended coordinates */
@@ -28,7 +34,7 @@ static const ge ge_base = {   /* B = (x, 4/5) with x even (§5.1) */
     {52811034, 25909283, 16144682, 17082669, 27570973, 30858332, 40966398, 8378388, 20764389, 8758491},
     {40265304, 26843545, 13421772, 20132659, 26843545, 6710886, 53687091, 13421772, 40265318, 26843545},
     {1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-    {0}};                     /* T filled in at run time */
+    {28827043, 27438313, 39759291, 244362, 8635006, 11264893, 19351346, 13413597, 16611511, 27139452}};
 
 /* group order L = 2^252 + 27742317777372353535851937790883648493, 32-bit words, little-endian */
 static const uint32_t sc_L[8] = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0, 0, 0, 0x10000000};
@@ -309,7 +315,7 @@ static void ge_dbl(ge *r, const ge *p, int need_t)
 }
 
 /* RFC 8032 §5.1.3. Returns 0, or -1 when s is not a canonical encoding of a curve point. */
-static int ge_decode(ge *p, const uint8_t s[32])
+static NOINLINE int ge_decode(ge *p, const uint8_t s[32])
 {
     uint8_t y_bytes[32];
     fe u, v, v3, vx2;
@@ -349,7 +355,7 @@ static int ge_decode(ge *p, const uint8_t s[32])
     return 0;
 }
 
-static void ge_encode(uint8_t s[32], const ge *p)
+static NOINLINE void ge_encode(uint8_t s[32], const ge *p)
 {
     fe zi, x, y;
     fe_invert(zi, p->Z);
@@ -372,12 +378,12 @@ static int ge_has_small_order(const ge *p)
 /* t[i] = (2i + 1) p */
 static void ge_odd_multiples(ge_cached t[TABLE_SIZE], const ge *p)
 {
-    ge acc, p2;
+    ge acc;
     ge_cached c2;
     unsigned i;
     ge_to_cached(&t[0], p);
-    ge_dbl(&p2, p, 1);
-    ge_to_cached(&c2, &p2);
+    ge_dbl(&acc, p, 1);
+    ge_to_cached(&c2, &acc);
     acc = *p;
     for (i = 1; i < TABLE_SIZE; i++) {
         ge_add(&acc, &acc, &c2, 0, 1);
@@ -475,13 +481,26 @@ static void sc_slide(int8_t r[256], const uint8_t a[32])
 
 /* ---------------------------------------------------------------- verify (§5.1.7) */
 
-int mota_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pub[32])
+/* k = SHA-512(R || A || M) mod L */
+static NOINLINE void challenge(uint8_t k[32], const uint8_t r[32], const uint8_t pub[32], const uint8_t *msg,
+                               size_t len)
 {
     mota_sha512_ctx hash;
-    uint8_t digest[64], k[32], check[32];
+    uint8_t digest[64];
+    mota_sha512_init(&hash);
+    mota_sha512_update(&hash, r, 32);
+    mota_sha512_update(&hash, pub, 32);
+    mota_sha512_update(&hash, msg, len);
+    mota_sha512_final(&hash, digest);
+    sc_reduce512(k, digest);
+}
+
+int mota_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pub[32])
+{
+    uint8_t k[32], check[32];
     uint32_t s[8];
     int8_t k_digits[256], s_digits[256];
-    ge a, b, r;
+    ge a, r;
     ge_cached a_mult[TABLE_SIZE], b_mult[TABLE_SIZE];
     int i;
 
@@ -491,22 +510,15 @@ int mota_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, c
     if (ge_decode(&a, pub) != 0 || ge_has_small_order(&a))
         return -1;
 
-    mota_sha512_init(&hash);
-    mota_sha512_update(&hash, sig, 32);
-    mota_sha512_update(&hash, pub, 32);
-    mota_sha512_update(&hash, msg, len);
-    mota_sha512_final(&hash, digest);
-    sc_reduce512(k, digest);                  /* k = SHA-512(R || A || M) mod L */
+    challenge(k, sig, pub, msg, len);
 
     /* R' = [S]B + [k](-A); the signature holds when encode(R') equals the R bytes. That
      * comparison also refuses every R that is not a canonical point encoding, so R is
      * never decoded (encode() only produces canonical encodings of curve points). */
     fe_neg(a.X, a.X);
     fe_neg(a.T, a.T);
-    b = ge_base;
-    fe_mul(b.T, b.X, b.Y);
     ge_odd_multiples(a_mult, &a);
-    ge_odd_multiples(b_mult, &b);
+    ge_odd_multiples(b_mult, &ge_base);
     sc_slide(k_digits, k);
     sc_slide(s_digits, sig + 32);
 
