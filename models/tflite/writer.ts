@@ -61,10 +61,11 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   const inputIndex = add({ name: spec.inputName, shape: [1, spec.input.size], type: TensorType.INT8, data: null, quant: spec.input });
   const biasIndex: number[] = [];
   const weightIndex: number[] = [];
-  let inScale = spec.input.scale;
+  // Scales are stored as float32; the bias scale is the float32 product of the stored input and weight scales.
+  let inScale = Math.fround(spec.input.scale);
   const biasScales = layers.map((l) => {
-    const s = Math.fround(inScale * l.weightScale);
-    inScale = l.output.scale;
+    const s = Math.fround(inScale * Math.fround(l.weightScale));
+    inScale = Math.fround(l.output.scale);
     return s;
   });
   for (let i = layers.length - 1; i >= 0; i--) {
