@@ -22,10 +22,16 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Package checks 13–16 of SPEC §1.6 (integrity and authenticity): the package is well formed
+ * but must not be installed. Checks 1–12 are structural: a malformed file (BAD_INPUT).
+ */
+const PACKAGE_VERIFICATION_FAILURES = new Set(['PKG_BODY_CRC', 'PKG_HASH_MISMATCH', 'PKG_UNKNOWN_KEY', 'PKG_SIG_INVALID']);
+
 /** Maps a MotaError code prefix to an exit code; codes are named DOMAIN_PROBLEM. */
 export function exitCodeFor(errorCode: string): ExitCode {
   if (errorCode.startsWith('USAGE_')) return ExitCode.USAGE;
-  if (errorCode.startsWith('VERIFY_') || errorCode.startsWith('PKG_SIG') || errorCode === 'PKG_HASH_MISMATCH' || errorCode === 'PKG_UNKNOWN_KEY') return ExitCode.VERIFY_FAILED;
+  if (errorCode.startsWith('VERIFY_') || PACKAGE_VERIFICATION_FAILURES.has(errorCode)) return ExitCode.VERIFY_FAILED;
   if (errorCode.startsWith('DEVICE_')) return ExitCode.DEVICE_REFUSED;
   if (errorCode.startsWith('LINK_NO_DEVICE') || errorCode.startsWith('LINK_TIMEOUT')) return ExitCode.NO_DEVICE;
   if (errorCode.startsWith('LINK_')) return ExitCode.LINK_LOST;

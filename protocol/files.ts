@@ -3,7 +3,7 @@
  * then renamed (or hard-linked, to refuse overwriting) into place. A failure leaves no
  * half-written file behind.
  */
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MotaError } from '../common/errors.ts';
@@ -56,4 +56,15 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
 function fileError(path: string, e: unknown): MotaError {
   const err = e as NodeJS.ErrnoException;
   return new MotaError('FILE_WRITE_FAILED', `cannot write ${path}: ${err.message ?? String(e)}`, 'check that the directory exists and is writable');
+}
+
+/** Reads a whole input file; a missing or unreadable file is FILE_UNREADABLE naming `what` it should be. */
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new MotaError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${why}`, `give the path of ${what}`);
+  }
 }
