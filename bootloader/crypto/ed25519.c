@@ -2,7 +2,8 @@
  *
  * Field elements: 10 signed limbs of alternately 26 and 25 bits (radix 2^25.5), so limb
  * products fit 64 bits and the M3's SMULL/SMLAL do the work without UMAAL. Every add/sub
- * is carried, keeping limbs within |2^25| (even) / |2^24 + 2^12| (odd) for fe_mul.
+ * is carried, keeping limbs within 2^25 (even) / 2^24 + 2^13 (odd)
+ * in magnitude, which fe_mul needs (19 g and 2 f must fit 32 bits).
  * Points: extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, xy = T/Z, with the a = -1
  * formulas of Hisil-Wong-Carter-Dawson 2008. [S]B - [k]A by Straus' method over sliding
  * windows of odd multiples 1..7 of both points, computed at run time (no ROM tables). */
@@ -43,17 +44,20 @@ static const uint32_t sc_L[8] = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de,
 
 static unsigned limb_bits(unsigned i) { return 26 - (i & 1); }
 
-/* Carries t (limbs up to ~2^62) into h, rounding to nearest so limbs may be negative. */
+/* Carries t (limbs up to ~2^62) into h, rounding to nearest so limbs may be negative:
+ * afterwards |h[even]| <= 2^25 and |h[odd]| <= 2^24 + 2^13. */
 static void fe_carry(fe h, int64_t t[10])
 {
     unsigned i;
     int64_t c;
-    for (i = 0; i < 10; i++) {
-        unsigned w = limb_bits(i);
-        c = (t[i] + ((int64_t)1 << (w - 1))) >> w;
-        t[i] -= c * ((int64_t)1 << w);
-        if (i < 9)
-            t[i + 1] += c;
+    for (i = 0; i < 10; i += 2) {
+        c = (t[i] + ((int64_t)1 << 25)) >> 26;
+        t[i] -= c * ((int64_t)1 << 26);
+        t[i + 1] += c;
+        c = (t[i + 1] + ((int64_t)1 << 24)) >> 25;
+        t[i + 1] -= c * ((int64_t)1 << 25);
+        if (i < 8)
+            t[i + 2] += c;
         else
             t[0] += 19 * c; /* 2^255 = 19 (mod p) */
     }
@@ -64,22 +68,41 @@ static void fe_carry(fe h, int64_t t[10])
         h[i] = (int32_t)t[i];
 }
 
+/* The same in 32 bits, for sums and differences (limbs below 2^28). */
+static void fe_carry32(fe h)
+{
+    unsigned i;
+    int32_t c;
+    for (i = 0; i < 10; i += 2) {
+        c = (h[i] + ((int32_t)1 << 25)) >> 26;
+        h[i] -= c * ((int32_t)1 << 26);
+        h[i + 1] += c;
+        c = (h[i + 1] + ((int32_t)1 << 24)) >> 25;
+        h[i + 1] -= c * ((int32_t)1 << 25);
+        if (i < 8)
+            h[i + 2] += c;
+        else
+            h[0] += 19 * c;
+    }
+    c = (h[0] + ((int32_t)1 << 25)) >> 26;
+    h[0] -= c * ((int32_t)1 << 26);
+    h[1] += c;
+}
+
 static void fe_add(fe h, const fe f, const fe g)
 {
-    int64_t t[10];
     unsigned i;
     for (i = 0; i < 10; i++)
-        t[i] = (int64_t)f[i] + g[i];
-    fe_carry(h, t);
+        h[i] = f[i] + g[i];
+    fe_carry32(h);
 }
 
 static void fe_sub(fe h, const fe f, const fe g)
 {
-    int64_t t[10];
     unsigned i;
     for (i = 0; i < 10; i++)
-        t[i] = (int64_t)f[i] - g[i];
-    fe_carry(h, t);
+        h[i] = f[i] - g[i];
+    fe_carry32(h);
 }
 
 static void fe_neg(fe h, const fe f)
@@ -97,29 +120,37 @@ static void fe_set(fe h, int32_t v)
     h[0] = v;
 }
 
-/* h = f * g. Limb i has weight 2^ceil(25.5 i): the product of two odd limbs lands one bit
- * above its column (factor 2) and columns >= 10 wrap with factor 19. Those factors are
- * folded into four scaled copies of g so the inner loop is one multiply-accumulate. */
+/* h = f * g, by columns: h[k] = sum over i + j = k of f[i] g[j] plus 19 times the sum
+ * over i + j = k + 10 (2^255 = 19). Limb i has weight 2^ceil(25.5 i), so a product of two
+ * odd limbs lands one bit above its column: that happens only in even columns, where i
+ * and j share their parity, so even columns use f with its odd limbs doubled. The 100
+ * terms are spelled out by the macros (constant indices: one SMLAL and two loads each). */
+#define FE_TERM(k, i) \
+    ((int64_t)((k) & 1 ? f[i] : f2[i]) * ((i) <= (k) ? g : g19)[((k) + 10 - (i)) % 10])
+#define FE_COLUMN(k)                                                                           \
+    (FE_TERM(k, 0) + FE_TERM(k, 1) + FE_TERM(k, 2) + FE_TERM(k, 3) + FE_TERM(k, 4) +            \
+     FE_TERM(k, 5) + FE_TERM(k, 6) + FE_TERM(k, 7) + FE_TERM(k, 8) + FE_TERM(k, 9))
+
 static void fe_mul(fe h, const fe f, const fe g)
 {
-    int32_t gs[4][10]; /* [wrap][odd i]: g, g*(2 if j odd), 19*g, 19*g*(2 if j odd) */
+    int32_t f2[10], g19[10];
     int64_t t[10];
-    unsigned i, k;
+    unsigned i;
 
     for (i = 0; i < 10; i++) {
-        gs[0][i] = g[i];
-        gs[1][i] = g[i] * (int32_t)(1 + (i & 1));
-        gs[2][i] = 19 * g[i];
-        gs[3][i] = 19 * gs[1][i];
+        f2[i] = f[i] * (int32_t)(1 + (i & 1));
+        g19[i] = 19 * g[i];
     }
-    for (k = 0; k < 10; k++) {
-        int64_t acc = 0;
-        for (i = 0; i <= k; i++)
-            acc += (int64_t)f[i] * gs[i & 1][k - i];
-        for (; i < 10; i++)
-            acc += (int64_t)f[i] * gs[2 + (i & 1)][k + 10 - i];
-        t[k] = acc;
-    }
+    t[0] = FE_COLUMN(0);
+    t[1] = FE_COLUMN(1);
+    t[2] = FE_COLUMN(2);
+    t[3] = FE_COLUMN(3);
+    t[4] = FE_COLUMN(4);
+    t[5] = FE_COLUMN(5);
+    t[6] = FE_COLUMN(6);
+    t[7] = FE_COLUMN(7);
+    t[8] = FE_COLUMN(8);
+    t[9] = FE_COLUMN(9);
     fe_carry(h, t);
 }
 
