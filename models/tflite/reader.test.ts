@@ -111,6 +111,18 @@ describe('rejecting models mota cannot run, naming the problem', () => {
     expect(e.message).toContain('BUILTIN_250');
   });
 
+  it('rejects a schema version other than 3', () => {
+    const e = rejection(buildOddModel({ schemaVersion: 2 }));
+    expect(e.code).toBe('MODEL_UNSUPPORTED_VERSION');
+    expect(e.message).toContain('schema version 2');
+  });
+
+  it('rejects a uint8-quantized model, naming the type', () => {
+    const e = rejection(buildOddModel({ tensorType: TensorType.UINT8 }));
+    expect(e.code).toBe('MODEL_UNSUPPORTED_TENSOR');
+    expect(e.message).toContain('UINT8');
+  });
+
   it('rejects the file truncated at every length with MODEL_MALFORMED, never a raw error', () => {
     for (let len = 0; len < sineBytes.length; len++) {
       const e = rejection(sineBytes.subarray(0, len));

@@ -4,7 +4,7 @@ import type { Operator, OperatorCode, Quantization, Tensor, TfliteModel } from '
 import {
   Activation, activationName, BufferField, BuiltinOperator, BuiltinOptions, builtinOperatorName, FullyConnectedOptionsField,
   ModelField, OperatorCodeField, OperatorField, QuantizationField, SubGraphField, TensorField, TensorType,
-  TFLITE_FILE_IDENTIFIER, tensorTypeName, tensorTypeSize,
+  TFLITE_FILE_IDENTIFIER, TFLITE_SCHEMA_VERSION, tensorTypeName, tensorTypeSize,
 } from './schema.ts';
 
 /** Operators the mota interpreters (this reference and the firmware's C one) execute. */
@@ -45,6 +45,13 @@ function readModel(fb: CheckedFlatbuffer, bytes: Uint8Array): TfliteModel {
   const model = fb.root();
   const schemaVersion = model.u32(ModelField.version, 'version', 0);
   const description = model.string(ModelField.description, 'description') ?? '';
+  if (schemaVersion !== TFLITE_SCHEMA_VERSION) {
+    throw new MotaError(
+      'MODEL_UNSUPPORTED_VERSION',
+      `unsupported model: TFLite schema version ${schemaVersion}; mota reads schema version ${TFLITE_SCHEMA_VERSION} (the only one converters have written since TensorFlow 1.x)`,
+      'convert the model again with a current TensorFlow Lite converter',
+    );
+  }
 
   const subgraphs = model.tables(ModelField.subgraphs, 'subgraphs') ?? [];
   if (subgraphs.length === 0) throw invalid('the model has no subgraph');
@@ -163,6 +170,15 @@ function validate(m: TfliteModel): void {
   m.outputs.forEach((i, k) => checkIndex(i, `subgraph output ${k}`, false));
   if (m.inputs.length === 0 || m.outputs.length === 0) throw invalid('the subgraph declares no input or no output tensor');
 
+  const otherQuantized = m.tensors.filter((t) => t.quantization && (t.type === TensorType.UINT8 || t.type === TensorType.INT16));
+  if (!m.tensors.some((t) => t.type === TensorType.INT8) && otherQuantized.length > 0) {
+    const t = otherQuantized[0]!;
+    throw new MotaError(
+      'MODEL_UNSUPPORTED_TENSOR',
+      `unsupported model: it is quantized to ${t.typeName} (tensor #${t.index} "${t.name}"), not INT8; mota runs int8 quantized models`,
+      REEXPORT_HINT,
+    );
+  }
   if (!m.tensors.some((t) => t.type === TensorType.INT8)) {
     const types = [...new Set(m.tensors.map((t) => t.typeName))].join(', ');
     throw new MotaError(

@@ -5,6 +5,7 @@
  */
 
 export const TFLITE_FILE_IDENTIFIER = 'TFL3';
+export const TFLITE_SCHEMA_VERSION = 3;
 
 /** Field ids per table, as declared in schema.fbs. */
 export const ModelField = { version: 0, operatorCodes: 1, subgraphs: 2, description: 3, buffers: 4, metadataBuffer: 5, metadata: 6, signatureDefs: 7 } as const;

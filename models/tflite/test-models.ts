@@ -14,6 +14,7 @@ export interface OddModelOptions {
   externalWeights?: boolean;
   omitNamesAndQuantization?: boolean;
   weight?: number;
+  schemaVersion?: number;
 }
 
 export function buildOddModel(o: OddModelOptions = {}): Uint8Array {
@@ -104,7 +105,7 @@ export function buildOddModel(o: OddModelOptions = {}): Uint8Array {
   if (code !== null) b.addFieldInt32(OperatorCodeField.builtinCode, code, 0);
   const opcodes = vec([b.endObject()]);
   b.startObject(5);
-  b.addFieldInt32(ModelField.version, 3, 0);
+  b.addFieldInt32(ModelField.version, o.schemaVersion ?? 3, 0);
   b.addFieldOffset(ModelField.operatorCodes, opcodes, 0);
   b.addFieldOffset(ModelField.subgraphs, subgraphs, 0);
   b.addFieldOffset(ModelField.buffers, buffers, 0);
