@@ -199,6 +199,21 @@ export function generateVectors(): VectorSet {
   add('bad_flags_section_without_selftest_flag.mota', make({ selftestBytes: encodeSelfTest(selftest(8)), flags: 0 }), 'selftest_size 24, HAS_SELFTEST clear', fail('PKG_BAD_FLAGS'));
   add('bad_sizes_payload_4_bytes.mota', make({ payload: Uint8Array.of(0x1c, 0, 0, 0) }), 'payload_size 4 (< 8)', fail('PKG_BAD_SIZES'));
   add('bad_sizes_image_size.mota', edited(validPlain, (_i, dv) => dv.setUint32(OFF.imageSize, validPlain.length + 8, true)), 'image_size 8 more than payload and self-test make', fail('PKG_BAD_SIZES'));
+  // Sizes whose 32-bit sum wraps around: a reader must not compute image_size in 32 bits unchecked.
+  const wrapPayload = edited(validPlain, (_i, dv) => {
+    dv.setUint32(OFF.payloadSize, 0xfffffff8, true);
+    dv.setUint32(OFF.imageSize, (128 + 0xfffffff8 + 64) % 2 ** 32, true);
+  });
+  // 184 bytes cannot hold header and signature apart: the file is the header and the first 56 payload bytes.
+  add('bad_sizes_payload_size_wraps.mota', wrapPayload.slice(0, 184), 'payload_size 0xFFFFFFF8 with image_size 184 (the 32-bit wrapped sum) and a 184-byte file', fail('PKG_BAD_SIZES'));
+  const wrapSelftest = edited(validPlain, (_i, dv) => {
+    dv.setUint16(OFF.flags, 1, true);
+    dv.setUint32(OFF.selftestSize, 0xfffffff8, true);
+    dv.setUint32(OFF.imageSize, (128 + 2488 + 0xfffffff8 + 64) % 2 ** 32, true);
+  });
+  const wrapSelftestFile = wrapSelftest.slice(0, 2672);
+  signImage(wrapSelftestFile, priv.signer);
+  add('bad_sizes_selftest_size_wraps.mota', wrapSelftestFile, 'selftest_size 0xFFFFFFF8 with image_size 2672 (the 32-bit wrapped sum) and a 2672-byte file', fail('PKG_BAD_SIZES'));
   add('nonzero_reserved.mota', edited(validPlain, (img) => { img[OFF.reserved + 7] = 0x01; }), 'reserved header byte 111 is 0x01', fail('PKG_BAD_PADDING'));
   add('nonzero_payload_padding.mota', edited(validPadded, (img) => { img[128 + paddedPayload.length + 2] = 0xff; }), 'payload padding byte (offset 2621) is 0xff', fail('PKG_BAD_PADDING'));
   add('nonzero_selftest_padding.mota', edited(validPadded, (img) => { img[img.length - 64 - 1] = 0x01; }), 'last self-test padding byte is 0x01', fail('PKG_BAD_PADDING'));
