@@ -94,9 +94,8 @@ export class ReferenceInterpreter {
     if (wT.shape.length !== 2) throw unsupported(`${where} weights "${wT.name}" have shape [${wT.shape.join(', ')}], expected [outputs, inputs]`);
     const [units, depth] = wT.shape as [number, number];
     const inQ = perTensor(inT, where);
-    const wQ = perTensor(wT, where);
     const outQ = perTensor(outT, where);
-    if (wQ.zeroPoint !== 0) throw unsupported(`${where} weights have zero point ${wQ.zeroPoint}; int8 weights must be symmetric (zero point 0)`);
+    const wScales = weightScales(wT, units, where);
     const inCount = elementCount(inT);
     if (depth === 0 || inCount % depth !== 0) throw unsupported(`${where} input has ${inCount} values, not a multiple of the weights' depth ${depth}`);
     const batches = inCount / depth;
@@ -111,7 +110,16 @@ export class ReferenceInterpreter {
       }
       bias = decodeInt32(bT.data);
     }
-    const { multiplier, shift } = quantizeMultiplier(convolutionMultiplier(inQ.scale, wQ.scale, outQ.scale), this.rounding);
+    // Per-tensor: TFLite's GetQuantizedConvolutionMultipler (float product of the scales). Per-channel
+    // (the converter's default for Dense layers since 2024): TFLM multiplies the scales in double.
+    const multipliers = new Int32Array(units);
+    const shifts = new Int32Array(units);
+    for (let o = 0; o < units; o++) {
+      const real = wScales.length === 1 ? convolutionMultiplier(inQ.scale, wScales[0]!, outQ.scale) : (inQ.scale * wScales[o]!) / outQ.scale;
+      const q = quantizeMultiplier(real, this.rounding);
+      multipliers[o] = q.multiplier;
+      shifts[o] = q.shift;
+    }
     const { min, max } = activationRange(op.options?.fusedActivation ?? 0, outQ.scale, outQ.zeroPoint);
     const inputOffset = -inQ.zeroPoint;
     const outputOffset = outQ.zeroPoint;
@@ -127,7 +135,7 @@ export class ReferenceInterpreter {
             acc = (acc + Math.imul(weights[o * depth + d]!, x[b * depth + d]! + inputOffset)) | 0;
           }
           if (bias) acc = (acc + bias[o]!) | 0;
-          let v = multiplyByQuantizedMultiplier(acc, multiplier, shift, rounding) + outputOffset;
+          let v = multiplyByQuantizedMultiplier(acc, multipliers[o]!, shifts[o]!, rounding) + outputOffset;
           v = v < min ? min : v > max ? max : v;
           y[b * units + o] = v;
         }
@@ -221,6 +229,20 @@ function perTensor(t: Tensor, where: string): { scale: number; zeroPoint: number
   const scale = q.scale[0]!;
   if (!(scale > 0) || !Number.isFinite(scale)) throw unsupported(`${where}: tensor "${t.name}" has scale ${scale}; scales must be positive`);
   return { scale, zeroPoint: q.zeroPoint[0] ?? 0 };
+}
+
+/** Weight scales: one per tensor, or one per output unit (quantized dimension 0); zero points must be 0. */
+function weightScales(t: Tensor, units: number, where: string): number[] {
+  const q = t.quantization;
+  if (!q || q.scale.length === 0) throw unsupported(`${where}: weights "${t.name}" have no quantization parameters`);
+  if (q.scale.length !== 1 && (q.scale.length !== units || q.quantizedDimension !== 0)) {
+    throw unsupported(`${where}: weights "${t.name}" have ${q.scale.length} scales along dimension ${q.quantizedDimension}; expected 1 or one per output unit (${units}) along dimension 0`);
+  }
+  const zp = q.zeroPoint.find((z) => z !== 0);
+  if (zp !== undefined) throw unsupported(`${where} weights have zero point ${zp}; int8 weights must be symmetric (zero point 0)`);
+  const bad = q.scale.find((x) => !(x > 0) || !Number.isFinite(x));
+  if (bad !== undefined) throw unsupported(`${where}: weights "${t.name}" have scale ${bad}; scales must be positive`);
+  return q.scale;
 }
 
 function int8Port(t: Tensor, role: string): QuantizedPort {

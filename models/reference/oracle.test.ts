@@ -5,6 +5,7 @@ import { readTflite } from '../tflite/reader.ts';
 import { ReferenceInterpreter } from './interpreter.ts';
 import { multiplyByQuantizedMultiplier } from './quant.ts';
 import { TfliteWasmRunner } from './tflite-wasm.ts';
+import { trainSine } from '../train/sine.ts';
 
 /**
  * The full TensorFlow Lite runtime (WebAssembly build from @tensorflow/tfjs-tflite) is the
@@ -50,6 +51,18 @@ describe.each(models)('$name against the full TFLite runtime (wasm)', ({ file })
     }
     // Documents the known split (DESIGN.md: about 10% of outputs); if this became 0 the modes would be untested.
     expect(differing).toBeGreaterThan(0);
+  });
+});
+
+describe('per-channel weights (the converter default for Dense layers since 2024)', () => {
+  it('single rounding equals TFLite on all 256 inputs of a per-channel sine model', async () => {
+    const { tflite } = trainSine({ seed: 1, perChannel: true });
+    const m = readTflite(tflite);
+    expect(m.tensors[m.operators[1]!.inputs[1]!]!.quantization!.scale).toHaveLength(16);
+    const oracle = await TfliteWasmRunner.create(tflite);
+    runners.push(oracle);
+    const ours = new ReferenceInterpreter(m, { rounding: 'single' });
+    expect(ALL_INT8.map((x) => ours.invoke(Int8Array.of(x))[0])).toEqual(ALL_INT8.map((x) => oracle.invoke(Int8Array.of(x))[0]));
   });
 });
 

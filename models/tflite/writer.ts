@@ -14,8 +14,9 @@ export interface FullyConnectedLayerSpec {
   name: string;
   /** Row-major [units][depth], symmetric int8 (zero point 0). */
   weights: Int8Array;
-  weightScale: number;
-  /** int32 at scale s_in * s_w, zero point 0. */
+  /** One scale (per tensor) or one per output unit (per channel, as recent converters write Dense layers). */
+  weightScale: number | number[];
+  /** int32 at scale s_in * s_w (per unit when the weights are per channel), zero point 0. */
   bias: Int32Array;
   units: number;
   depth: number;
@@ -43,7 +44,7 @@ interface TensorSpec {
   shape: number[];
   type: number;
   data: Uint8Array | null;
-  quant: { scale: number; zeroPoint: number } | null;
+  quant: { scale: number | number[]; zeroPoint: number } | null;
 }
 
 /**
@@ -64,7 +65,7 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   // Scales are stored as float32; the bias scale is the float32 product of the stored input and weight scales.
   let inScale = Math.fround(spec.input.scale);
   const biasScales = layers.map((l) => {
-    const s = Math.fround(inScale * Math.fround(l.weightScale));
+    const s = scalesOf(l).map((w) => Math.fround(inScale * Math.fround(w)));
     inScale = Math.fround(l.output.scale);
     return s;
   });
@@ -74,7 +75,7 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   }
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
-    weightIndex[i] = add({ name: `${l.name}/kernel`, shape: [l.units, l.depth], type: TensorType.INT8, data: new Uint8Array(l.weights.buffer, l.weights.byteOffset, l.weights.length), quant: { scale: l.weightScale, zeroPoint: 0 } });
+    weightIndex[i] = add({ name: `${l.name}/kernel`, shape: [l.units, l.depth], type: TensorType.INT8, data: new Uint8Array(l.weights.buffer, l.weights.byteOffset, l.weights.length), quant: { scale: scalesOf(l), zeroPoint: 0 } });
   }
   const outIndex: number[] = [];
   layers.forEach((l, i) => {
@@ -106,11 +107,12 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
     const shape = int32Vector(b, t.shape);
     let quant = 0;
     if (t.quant) {
-      b.startVector(4, 1, 4);
-      b.addFloat32(t.quant.scale);
+      const scales = typeof t.quant.scale === 'number' ? [t.quant.scale] : t.quant.scale;
+      b.startVector(4, scales.length, 4);
+      for (let k = scales.length - 1; k >= 0; k--) b.addFloat32(scales[k]!);
       const scale = b.endVector();
-      b.startVector(8, 1, 8);
-      b.addInt64(BigInt(t.quant.zeroPoint));
+      b.startVector(8, scales.length, 8);
+      for (let k = 0; k < scales.length; k++) b.addInt64(BigInt(t.quant.zeroPoint));
       const zp = b.endVector();
       b.startObject(7);
       b.addFieldOffset(QuantizationField.scale, scale, 0);
@@ -197,6 +199,10 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   return b.asUint8Array().slice();
 }
 
+function scalesOf(l: FullyConnectedLayerSpec): number[] {
+  return typeof l.weightScale === 'number' ? [l.weightScale] : l.weightScale;
+}
+
 function offsetVector(b: Builder, offsets: Offset[]): Offset {
   b.startVector(4, offsets.length, 4);
   for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]!);
@@ -230,7 +236,9 @@ function checkSpec(spec: FullyConnectedModelSpec): void {
     if (l.depth !== depth) throw bad(`${where} takes ${l.depth} inputs but the previous layer gives ${depth}`);
     if (l.weights.length !== l.units * l.depth) throw bad(`${where} has ${l.weights.length} weights, expected ${l.units} x ${l.depth}`);
     if (l.bias.length !== l.units) throw bad(`${where} has ${l.bias.length} biases, expected ${l.units}`);
-    if (!(l.weightScale > 0)) throw bad(`${where} weight scale ${l.weightScale} is not positive`);
+    const scales = scalesOf(l);
+    if (scales.length !== 1 && scales.length !== l.units) throw bad(`${where} has ${scales.length} weight scales, expected 1 or ${l.units}`);
+    if (!scales.every((x) => x > 0 && Number.isFinite(x))) throw bad(`${where} weight scales [${scales.join(', ')}] are not all positive`);
     port(l.output, `${where} output`);
     depth = l.units;
   });

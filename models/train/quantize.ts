@@ -7,7 +7,12 @@ import { forward, type Mlp } from './mlp.ts';
  * (range from a representative set, widened to include 0), weights symmetric per tensor
  * (zero point 0, range ±127), biases int32 at scale s_in·s_w.
  */
-export function quantizeMlp(net: Mlp, representative: Float64Array[], names: { input: string; output: string; layers: string[] }): FullyConnectedModelSpec {
+export function quantizeMlp(
+  net: Mlp,
+  representative: Float64Array[],
+  names: { input: string; output: string; layers: string[] },
+  options: { perChannel?: boolean } = {},
+): FullyConnectedModelSpec {
   const inputRange = rangeOf(representative.map((x) => x));
   const acts = net.map((l) => new Float64Array(l.units));
   const mins = net.map(() => Infinity);
@@ -25,12 +30,20 @@ export function quantizeMlp(net: Mlp, representative: Float64Array[], names: { i
   let inScale = input.scale;
   const layers = net.map((l, i) => {
     const output = asymmetric(mins[i]!, maxs[i]!);
-    let maxAbs = 0;
-    for (const w of l.weights) maxAbs = Math.max(maxAbs, Math.abs(w));
-    const weightScale = Math.fround(maxAbs > 0 ? maxAbs / 127 : 1);
-    const weights = Int8Array.from(l.weights, (w) => clamp(roundHalfAwayFromZero(w / weightScale), -127, 127));
-    const biasScale = Math.fround(inScale * weightScale);
-    const bias = Int32Array.from(l.bias, (b) => clamp(roundHalfAwayFromZero(b / biasScale), -2147483647, 2147483647));
+    // Symmetric weight scale per tensor, or per output unit (row) when perChannel.
+    const rows = options.perChannel ? l.units : 1;
+    const rowLength = l.weights.length / rows;
+    const scales = Array.from({ length: rows }, (_, r) => {
+      let maxAbs = 0;
+      for (let k = r * rowLength; k < (r + 1) * rowLength; k++) maxAbs = Math.max(maxAbs, Math.abs(l.weights[k]!));
+      return Math.fround(maxAbs > 0 ? maxAbs / 127 : 1);
+    });
+    const weights = Int8Array.from(l.weights, (w, k) => clamp(roundHalfAwayFromZero(w / scales[Math.floor(k / rowLength)]!), -127, 127));
+    const bias = Int32Array.from(l.bias, (b, o) => {
+      const biasScale = Math.fround(inScale * scales[rows === 1 ? 0 : o]!);
+      return clamp(roundHalfAwayFromZero(b / biasScale), -2147483647, 2147483647);
+    });
+    const weightScale = rows === 1 ? scales[0]! : scales;
     inScale = output.scale;
     return {
       name: names.layers[i] ?? `dense_${i}`,

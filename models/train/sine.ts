@@ -12,6 +12,8 @@ export interface TrainSineOptions {
   hidden?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Quantize weights per output unit, as TFLite converters since 2024 do for Dense layers. */
+  perChannel?: boolean;
 }
 
 export interface TrainSineResult {
@@ -25,7 +27,7 @@ export interface TrainSineResult {
 }
 
 export const SINE_DEFAULTS: Required<TrainSineOptions> = {
-  seed: 1, epochs: 500, samples: 1000, hidden: 16, batchSize: 32, learningRate: 0.005,
+  seed: 1, epochs: 500, samples: 1000, hidden: 16, batchSize: 32, learningRate: 0.005, perChannel: false,
 };
 
 const TWO_PI = 2 * Math.PI;
@@ -49,7 +51,7 @@ export function trainSine(options: TrainSineOptions = {}): TrainSineResult {
   trainAdam(net, xs, ys, { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, random });
   const floatMse = meanSquaredError(net, xs, ys);
 
-  const spec = quantizeMlp(net, xs, { input: 'serving_default_dense_input:0', output: 'StatefulPartitionedCall:0', layers: ['dense', 'dense_1', 'dense_2'] });
+  const spec = quantizeMlp(net, xs, { input: 'serving_default_dense_input:0', output: 'StatefulPartitionedCall:0', layers: ['dense', 'dense_1', 'dense_2'] }, { perChannel: o.perChannel });
   spec.description = `mota sine model (seed ${o.seed}, ${o.epochs} epochs)`;
   spec.signatureInputName = 'dense_input';
   spec.signatureOutputName = 'dense_2';
