@@ -70,6 +70,30 @@ for (const [pubHex, order] of smallOrder) {
   }
 }
 
+// Field and scalar arithmetic, white-box (test_field.c): "fe A B A*B A+B A-B A*A-B*B" and
+// "inv A 1/A" mod p = 2^255 - 19, "modl X X mod L"; 32-byte (X: 64-byte) little-endian hex.
+// Inputs below 2^255 but possibly >= p, as a point encoding's y may be; results canonical.
+const P = (1n << 255n) - 19n;
+const mod = (a, m) => ((a % m) + m) % m;
+const powmod = (b, e, m) => {
+  let r = 1n;
+  for (b = mod(b, m); e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+  return r;
+};
+const leN = (n, bytes) => Buffer.from(n.toString(16).padStart(2 * bytes, '0'), 'hex').reverse().toString('hex');
+const edge = [0n, 1n, 2n, 19n, P - 1n, P, P + 1n, P + 18n, (1n << 255n) - 1n, (1n << 254n), (1n << 26n) - 1n,
+  (1n << 51n), L, L - 1n];
+const fieldInputs = [...edge];
+for (let i = 0; i < 200; i++) fieldInputs.push(le(randomBytes(32)) & ((1n << 255n) - 1n));
+for (let i = 0; i < fieldInputs.length; i++) {
+  const a = fieldInputs[i], b = fieldInputs[(i * 7 + 3) % fieldInputs.length];
+  lines.push(`fe ${leN(a, 32)} ${leN(b, 32)} ${leN((a * b) % P, 32)} ${leN((a + b) % P, 32)} ${leN(mod(a - b, P), 32)} ${leN(mod(a * a - b * b, P), 32)}`);
+  lines.push(`inv ${leN(a, 32)} ${leN(mod(a, P) === 0n ? 0n : powmod(a, P - 2n, P), 32)}`);
+}
+const wide = [0n, 1n, L - 1n, L, L + 1n, 2n * L, (1n << 512n) - 1n, (1n << 511n), L * L, L * ((1n << 259n) - 1n)];
+for (let i = 0; i < 200; i++) wide.push(le(randomBytes(64)));
+for (const x of wide) lines.push(`modl ${leN(x, 64)} ${leN(x % L, 32)}`);
+
 // Sanity: Node itself accepts what it signed.
 for (const line of lines) {
   const [kind, pubHex, msgHex, sigHex] = line.split(' ');
