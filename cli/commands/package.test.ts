@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,13 @@ const OTHER_PUB = join(ROOT, 'protocol/vectors/keys/other-signer.pub');
 const work = mkdtempSync(join(tmpdir(), 'mota-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function mota(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [MOTA, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the real CLI in a child process (async, so the scenarios below run concurrently). */
+function mota(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MOTA, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 function freshDir(name: string): string {
@@ -27,21 +31,21 @@ function freshDir(name: string): string {
   return mkdtempSync(`${d}-`);
 }
 
-describe('mota keygen', () => {
-  it('writes PREFIX.key (mode 0600) and PREFIX.pub and prints the key id', () => {
+describe.concurrent('mota keygen', () => {
+  it('writes PREFIX.key (mode 0600) and PREFIX.pub and prints the key id', async () => {
     const dir = freshDir('keygen');
-    const r = mota(['keygen', '--out', join(dir, 'release')]);
+    const r = await mota(['keygen', '--out', join(dir, 'release')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/key id [0-9a-f]{8}/);
     expect(statSync(join(dir, 'release.key')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'release.pub'), 'utf8')).toMatch(/BEGIN PUBLIC KEY/);
   });
 
-  it('refuses to overwrite an existing key and leaves it as it was', () => {
+  it('refuses to overwrite an existing key and leaves it as it was', async () => {
     const dir = freshDir('keygen2');
-    expect(mota(['keygen', '--out', join(dir, 'k')]).code).toBe(0);
+    expect((await mota(['keygen', '--out', join(dir, 'k')])).code).toBe(0);
     const before = readFileSync(join(dir, 'k.key'), 'utf8');
-    const r = mota(['keygen', '--out', join(dir, 'k')]);
+    const r = await mota(['keygen', '--out', join(dir, 'k')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/KEY_EXISTS.*k\.key already exists/);
     expect(readFileSync(join(dir, 'k.key'), 'utf8')).toBe(before);
@@ -49,18 +53,18 @@ describe('mota keygen', () => {
   });
 });
 
-describe('mota package, verify and inspect', () => {
-  it('packages the reference model with a self-test that verifies with the development key', () => {
+describe.concurrent('mota package, verify and inspect', () => {
+  it('packages the reference model with a self-test that verifies with the development key', async () => {
     const dir = freshDir('pkg');
     const out = join(dir, 'hello.mota');
-    const r = mota(['package', MODEL, '--name', 'helloworld', '--version', '1.0.0', '--key', DEV_KEY, '--out', out]);
+    const r = await mota(['package', MODEL, '--name', 'helloworld', '--version', '1.0.0', '--key', DEV_KEY, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote .*hello\.mota: helloworld 1\.0\.0, 2704 bytes \(payload 2488, self-test of 8 vectors, double rounding\), key 4507eedf/);
-    const v = mota(['verify', out, '--pub', DEV_PUB]);
+    const v = await mota(['verify', out, '--pub', DEV_PUB]);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^OK .*helloworld 1\.0\.0, 2704 bytes, signed by key 4507eedf/);
-    const i = mota(['inspect', out, '--pub', DEV_PUB]);
+    const i = await mota(['inspect', out, '--pub', DEV_PUB]);
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(/signature: +valid \(key 4507eedf/);
     expect(i.stdout).toMatch(/8\/8 vectors match/);
@@ -68,46 +72,46 @@ describe('mota package, verify and inspect', () => {
     expect(i.stdout).toMatch(/tensors: +10/);
   });
 
-  it('names the output NAME-VERSION.mota and is reproducible with SOURCE_DATE_EPOCH', () => {
+  it('names the output NAME-VERSION.mota and is reproducible with SOURCE_DATE_EPOCH', async () => {
     const env = { SOURCE_DATE_EPOCH: '1767225600' };
     const args = ['package', MODEL, '--name', 'helloworld', '--version', '2.0.1', '--key', DEV_KEY, '--rounding', 'single', '--selftest-count', '3'];
-    expect(mota(args, env).code).toBe(0);
+    expect((await mota(args, env)).code).toBe(0);
     const first = readFileSync(join(work, 'helloworld-2.0.1.mota'));
-    expect(mota(args, env).code).toBe(0);
+    expect((await mota(args, env)).code).toBe(0);
     expect(readFileSync(join(work, 'helloworld-2.0.1.mota')).equals(first)).toBe(true);
-    const json = JSON.parse(mota(['inspect', join(work, 'helloworld-2.0.1.mota'), '--json']).stdout);
+    const json = JSON.parse((await mota(['inspect', join(work, 'helloworld-2.0.1.mota'), '--json'])).stdout);
     expect(json.header).toMatchObject({ name: 'helloworld', version: '2.0.1', created: 1767225600, selftest_size: 8 + 3 * 2 });
     expect(json.signature.status).toBe('unchecked');
     expect(json.selftest).toMatchObject({ count: 3, rounding: 'single', tolerance: 0, reference_check: { matching: 3, count: 3 } });
     expect(json.model).toMatchObject({ operatorCount: 3, tensorCount: 10, modelBytes: 2488 });
   });
 
-  it('packages without a self-test when asked', () => {
+  it('packages without a self-test when asked', async () => {
     const out = join(freshDir('noself'), 'p.mota');
-    expect(mota(['package', MODEL, '--name', 'helloworld', '--version', '1.0.0', '--key', DEV_KEY, '--out', out, '--no-selftest']).code).toBe(0);
-    expect(mota(['inspect', out]).stdout).toMatch(/self-test: +none/);
+    expect((await mota(['package', MODEL, '--name', 'helloworld', '--version', '1.0.0', '--key', DEV_KEY, '--out', out, '--no-selftest'])).code).toBe(0);
+    expect((await mota(['inspect', out])).stdout).toMatch(/self-test: +none/);
   });
 
-  it('rejects a payload that is not a TFLite model with the model reader\'s message and writes nothing', () => {
+  it('rejects a payload that is not a TFLite model with the model reader\'s message and writes nothing', async () => {
     const dir = freshDir('notmodel');
     writeFileSync(join(dir, 'notes.tflite'), 'these are notes, not a model');
-    const r = mota(['package', join(dir, 'notes.tflite'), '--name', 'x', '--version', '1.0.0', '--key', DEV_KEY, '--out', join(dir, 'x.mota')]);
+    const r = await mota(['package', join(dir, 'notes.tflite'), '--name', 'x', '--version', '1.0.0', '--key', DEV_KEY, '--out', join(dir, 'x.mota')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error \[MODEL_/);
     expect(readdirSync(dir)).toEqual(['notes.tflite']);
   });
 
-  it('refuses a model too large for the C8 slot and leaves no file behind', () => {
+  it('refuses a model too large for the C8 slot and leaves no file behind', async () => {
     const dir = freshDir('large');
     const big = new Uint8Array(14_000);
     big.set(readFileSync(MODEL));
     writeFileSync(join(dir, 'big.tflite'), big);
     const args = ['package', join(dir, 'big.tflite'), '--name', 'big', '--version', '1.0.0', '--key', DEV_KEY, '--out', join(dir, 'big.mota')];
-    const r = mota([...args, '--board', 'c8']);
+    const r = await mota([...args, '--board', 'c8']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/PKG_TOO_LARGE.*more than the 13312 bytes/);
     expect(readdirSync(dir)).toEqual(['big.tflite']);
-    expect(mota([...args, '--board', 'rc']).code).toBe(0);
+    expect((await mota([...args, '--board', 'rc'])).code).toBe(0);
   });
 
   it.each([
@@ -117,17 +121,17 @@ describe('mota package, verify and inspect', () => {
     [['--board', 'f4'], 2, /Allowed choices are rc, c8/],
     [['--key', DEV_PUB], 3, /KEY_NOT_PRIVATE/],
     [['--key', join(work, 'missing.key')], 3, /KEY_NOT_FOUND/],
-  ] as [string[], number, RegExp][])('refuses %j with exit %i', (extra, code, message) => {
+  ] as [string[], number, RegExp][])('refuses %j with exit %i', async (extra, code, message) => {
     const base: Record<string, string> = { '--name': 'sine', '--version': '1.0.0', '--key': DEV_KEY, '--out': join(work, 'refused.mota') };
     for (let i = 0; i < extra.length; i += 2) base[extra[i]!] = extra[i + 1]!;
-    const r = mota(['package', MODEL, ...Object.entries(base).flat()]);
+    const r = await mota(['package', MODEL, ...Object.entries(base).flat()]);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(existsSync(join(work, 'refused.mota'))).toBe(false);
   });
 });
 
-describe('mota verify on the golden vectors', () => {
+describe.concurrent('mota verify on the golden vectors', () => {
   const SIGNER = join(ROOT, 'protocol/vectors/keys/signer.pub');
   it.each([
     ['valid_selftest.mota', 0, /^OK .*helloworld 1\.0\.0/],
@@ -138,36 +142,36 @@ describe('mota verify on the golden vectors', () => {
     ['bad_magic.mota', 3, /PKG_BAD_MAGIC/],
     ['truncated_1_short.mota', 3, /PKG_TRUNCATED/],
     ['header_byte_flipped.mota', 3, /PKG_HEADER_CRC/],
-  ] as [string, number, RegExp][])('%s exits %i', (file, code, message) => {
-    const r = mota(['verify', join(VECTORS, file), '--pub', SIGNER]);
+  ] as [string, number, RegExp][])('%s exits %i', async (file, code, message) => {
+    const r = await mota(['verify', join(VECTORS, file), '--pub', SIGNER]);
     expect(r.code).toBe(code);
     expect(code === 0 ? r.stdout : r.stderr).toMatch(message);
   });
 
-  it('accepts a package when any of several --pub keys signed it', () => {
-    const r = mota(['verify', join(VECTORS, 'signed_by_other_signer.mota'), '--pub', SIGNER, '--pub', OTHER_PUB]);
+  it('accepts a package when any of several --pub keys signed it', async () => {
+    const r = await mota(['verify', join(VECTORS, 'signed_by_other_signer.mota'), '--pub', SIGNER, '--pub', OTHER_PUB]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/signed by key 56330767/);
   });
 
-  it('checks the board slot size with --board', () => {
-    const r = mota(['verify', join(VECTORS, 'large_14000.mota'), '--pub', SIGNER, '--board', 'c8']);
+  it('checks the board slot size with --board', async () => {
+    const r = await mota(['verify', join(VECTORS, 'large_14000.mota'), '--pub', SIGNER, '--board', 'c8']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/PKG_TOO_LARGE/);
   });
 
-  it('needs at least one --pub', () => {
-    expect(mota(['verify', join(VECTORS, 'valid_selftest.mota')]).code).toBe(2);
+  it('needs at least one --pub', async () => {
+    expect((await mota(['verify', join(VECTORS, 'valid_selftest.mota')])).code).toBe(2);
   });
 
-  it('inspect shows an invalid signature, still prints the report, and exits 4', () => {
+  it('inspect shows an invalid signature, still prints the report, and exits 4', async () => {
     const copy = join(work, 'tampered.mota');
     copyFileSync(join(VECTORS, 'header_version_changed_crc_recomputed.mota'), copy);
-    const r = mota(['inspect', copy, '--pub', SIGNER]);
+    const r = await mota(['inspect', copy, '--pub', SIGNER]);
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/version: +1\.0\.1/);
     expect(r.stdout).toMatch(/signature: +INVALID/);
-    const u = mota(['inspect', join(VECTORS, 'signed_by_other_signer.mota'), '--pub', SIGNER, '--json']);
+    const u = await mota(['inspect', join(VECTORS, 'signed_by_other_signer.mota'), '--pub', SIGNER, '--json']);
     expect(u.code).toBe(4);
     expect(JSON.parse(u.stdout).signature).toMatchObject({ status: 'unknown-key', key_id: '56330767', error: { code: 'PKG_UNKNOWN_KEY' } });
   });
