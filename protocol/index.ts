@@ -1,11 +1,11 @@
 /** protocol/: the model package format (SPEC §1), signing keys and the flash layout (SPEC §2). */
 export {
   HEADER_SIZE, SIGNATURE_SIZE, FORMAT_VERSION, MAGIC, FILE_CAPACITY, FLAG_HAS_SELFTEST, PKG_ERROR_NUMBERS,
-  isPackageErrorCode, imageSizeFor, alignUp, toHex, type PackageErrorCode,
+  isPackageErrorCode, imageSizeFor, alignUp, toHex, OFF as HEADER_OFFSETS, type PackageErrorCode,
 } from './package/format.ts';
 export { crc32Mpeg2, crc32WordOrder } from './package/crc.ts';
 export {
-  decodeHeader, encodeHeader, headerToJson, isValidName, parseVersion, formatVersion, versionNumber, compareVersions,
+  decodeHeader, encodeHeader, headerToJson, headerCrc, sealHeader, isValidName, parseVersion, formatVersion, versionNumber, compareVersions,
   type PackageHeader, type HeaderFields, type SemVer,
 } from './package/header.ts';
 export {

@@ -232,3 +232,15 @@ describe('atomic writes', () => {
     expect(readdirSync(dir).sort()).toEqual(['a.bin', 'c.txt']);
   });
 });
+
+describe('the committed development key', () => {
+  it('matches the key id and raw key its README documents', () => {
+    const root = new URL('../../keys/', import.meta.url);
+    const pub = readPublicKeyFile(new URL('mota-dev.pub', root).pathname);
+    const priv = readPrivateKeyFile(new URL('mota-dev.key', root).pathname);
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    expect(readme).toContain(`\`${pub.keyIdHex}\``);
+    expect(readme).toContain(`\`${Buffer.from(pub.raw).toString('hex')}\``);
+    expect(verifyPackage(buildPackage({ ...base, privateKey: priv }), { trustedKeys: [pub] }).signatureStatus).toBe('valid');
+  });
+});
