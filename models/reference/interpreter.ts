@@ -23,7 +23,8 @@ type Step = (tensors: Storage[]) => void;
 /**
  * Runs a parsed int8 model with TFLite's reference integer kernels: FULLY_CONNECTED (fused NONE,
  * RELU, RELU6, RELU_N1_TO_1), QUANTIZE, DEQUANTIZE, RESHAPE. `rounding: 'double'` (default) is
- * TFLM; 'single' matches the full TFLite runtime.
+ * TFLM; 'single' matches the full TFLite runtime. A float input QUANTIZE and float output
+ * DEQUANTIZE are skipped: invoke() always takes and returns int8.
  */
 export class ReferenceInterpreter {
   readonly inputBytes: number;
@@ -41,8 +42,9 @@ export class ReferenceInterpreter {
     if (model.inputs.length !== 1 || model.outputs.length !== 1) {
       throw unsupported(`the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; mota runs models with one input and one output`);
     }
-    this.inputIndex = model.inputs[0]!;
-    this.outputIndex = model.outputs[0]!;
+    const { inputIndex, outputIndex, skipped } = int8Boundary(model);
+    this.inputIndex = inputIndex;
+    this.outputIndex = outputIndex;
     const inT = tensor(model, this.inputIndex);
     const outT = tensor(model, this.outputIndex);
     this.input = int8Port(inT, 'input');
@@ -55,7 +57,7 @@ export class ReferenceInterpreter {
       }
     }
     this.storage = model.tensors.map(allocate);
-    this.steps = model.operators.map((op) => this.prepare(op));
+    this.steps = model.operators.filter((op) => !skipped.has(op.index)).map((op) => this.prepare(op));
   }
 
   /** Runs the model on one int8 input (inputBytes values) and returns a copy of the int8 output. */
@@ -229,6 +231,34 @@ function perTensor(t: Tensor, where: string): { scale: number; zeroPoint: number
   const scale = q.scale[0]!;
   if (!(scale > 0) || !Number.isFinite(scale)) throw unsupported(`${where}: tensor "${t.name}" has scale ${scale}; scales must be positive`);
   return { scale, zeroPoint: q.zeroPoint[0] ?? 0 };
+}
+
+/**
+ * Where the int8 computation starts and ends. Converter models exported without int8 I/O take
+ * float input through a QUANTIZE and give float output through a DEQUANTIZE; like the TFLM demo,
+ * mota feeds and reads the int8 tensors next to them and skips those two operators.
+ */
+function int8Boundary(m: TfliteModel): { inputIndex: number; outputIndex: number; skipped: Set<number> } {
+  const skipped = new Set<number>();
+  let inputIndex = m.inputs[0]!;
+  let outputIndex = m.outputs[0]!;
+  if (tensor(m, inputIndex).type === TensorType.FLOAT32) {
+    const q = m.operators.find((op) => op.builtinCode === BuiltinOperator.QUANTIZE && op.inputs[0] === inputIndex);
+    const next = q?.outputs[0];
+    if (q && next !== undefined && m.tensors[next]?.type === TensorType.INT8 && !m.operators.some((op) => op !== q && op.inputs.includes(inputIndex))) {
+      skipped.add(q.index);
+      inputIndex = next;
+    }
+  }
+  if (tensor(m, outputIndex).type === TensorType.FLOAT32) {
+    const d = m.operators.find((op) => op.builtinCode === BuiltinOperator.DEQUANTIZE && op.outputs[0] === outputIndex);
+    const prev = d?.inputs[0];
+    if (d && prev !== undefined && prev >= 0 && m.tensors[prev]?.type === TensorType.INT8) {
+      skipped.add(d.index);
+      outputIndex = prev;
+    }
+  }
+  return { inputIndex, outputIndex, skipped };
 }
 
 /** Weight scales: one per tensor, or one per output unit (quantized dimension 0); zero points must be 0. */

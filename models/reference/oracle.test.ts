@@ -66,6 +66,23 @@ describe('per-channel weights (the converter default for Dense layers since 2024
   });
 });
 
+describe('float-I/O models (QUANTIZE in front, DEQUANTIZE behind)', () => {
+  it('runs the int8 core between them, equal to TFLite fed with the dequantized inputs', async () => {
+    const { tflite } = trainSine({ seed: 1, floatIo: true });
+    const m = readTflite(tflite);
+    expect(m.operators.map((o) => o.name)).toEqual(['QUANTIZE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'DEQUANTIZE']);
+    const oracle = await TfliteWasmRunner.create(tflite);
+    runners.push(oracle);
+    const ours = new ReferenceInterpreter(m, { rounding: 'single' });
+    expect(ours.inputBytes).toBe(1);
+    const { scale: sIn, zeroPoint: zIn } = ours.input;
+    const { scale: sOut, zeroPoint: zOut } = ours.output;
+    const expected = ALL_INT8.map((q) => oracle.invokeFloat(Float32Array.of(sIn * (q - zIn)))[0]);
+    const actual = ALL_INT8.map((q) => Math.fround(sOut * (ours.invoke(Int8Array.of(q))[0]! - zOut)));
+    expect(actual).toEqual(expected);
+  });
+});
+
 describe('double rounding equals the TFLM formulas written out', () => {
   it('recomputes layer 1 of the sine model by hand with SaturatingRoundingDoublingHighMul + RoundingDivideByPOT', () => {
     const m = readTflite(new Uint8Array(readFileSync(path.join(repoRoot, 'models/sine/sinemodel-1.0.0.tflite'))));

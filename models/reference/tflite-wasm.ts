@@ -89,6 +89,17 @@ export class TfliteWasmRunner {
     return out.slice();
   }
 
+  /** For float-I/O models (QUANTIZE in front, DEQUANTIZE behind): float in, float out. */
+  invokeFloat(input: Float32Array): Float32Array {
+    const inData = this.input.data();
+    if (!(inData instanceof Float32Array)) throw new Error(`TFLite (wasm): model input is ${this.input.dataType}, not float32`);
+    inData.set(input);
+    if (!this.runner.Infer()) throw new Error('TFLite (wasm): Infer() failed');
+    const out = this.output.data();
+    if (!(out instanceof Float32Array)) throw new Error(`TFLite (wasm): model output is ${this.output.dataType}, not float32`);
+    return out.slice();
+  }
+
   close(): void {
     this.runner.delete();
     this.module._free(this.modelPtr);

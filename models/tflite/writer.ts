@@ -34,6 +34,8 @@ export interface FullyConnectedModelSpec {
   /** Names in the serving_default signature (the Keras layer names). */
   signatureInputName?: string;
   signatureOutputName?: string;
+  /** Float input and output around QUANTIZE/DEQUANTIZE, as the converter writes without int8 I/O. */
+  floatIo?: boolean;
 }
 
 /** Lowest runtime that runs int8 FULLY_CONNECTED v4; the converter records it in the same metadata entry. */
@@ -51,7 +53,7 @@ interface TensorSpec {
  * Writes an int8 model of FULLY_CONNECTED layers laid out like the TFLite converter's output:
  * input, biases and weights (last layer first), activations, output; one buffer per tensor
  * behind the empty buffers[0]; a "min_runtime_version" metadata buffer; a serving_default
- * signature; int8 input and output.
+ * signature; int8 input and output (or float ones through QUANTIZE/DEQUANTIZE with floatIo).
  */
 export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Array {
   checkSpec(spec);
@@ -82,6 +84,10 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
     const last = i === layers.length - 1;
     outIndex[i] = add({ name: last ? spec.outputName : `${l.name}/${l.activation === 'RELU' ? 'Relu' : 'BiasAdd'}`, shape: [1, l.units], type: TensorType.INT8, data: null, quant: l.output });
   });
+  const int8Output = outIndex[layers.length - 1]!;
+  // Float I/O, as the converter writes without inference_input_type/inference_output_type = int8.
+  const graphInput = spec.floatIo ? add({ name: `${spec.inputName}_float`, shape: [1, spec.input.size], type: TensorType.FLOAT32, data: null, quant: null }) : inputIndex;
+  const graphOutput = spec.floatIo ? add({ name: `${spec.outputName}_float`, shape: [1, layers[layers.length - 1]!.units], type: TensorType.FLOAT32, data: null, quant: null }) : int8Output;
 
   const b = new Builder(4096);
   // Buffers: [0] empty sentinel, one per tensor, then the metadata string.
@@ -129,6 +135,18 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   });
   const tensorsVec = offsetVector(b, tensorOffsets);
 
+  // Opcode table: FULLY_CONNECTED, then QUANTIZE and DEQUANTIZE when the model has float I/O.
+  const opcodeTable: { code: number; version: number }[] = [{ code: BuiltinOperator.FULLY_CONNECTED, version: 4 }];
+  if (spec.floatIo) opcodeTable.push({ code: BuiltinOperator.QUANTIZE, version: 1 }, { code: BuiltinOperator.DEQUANTIZE, version: 2 });
+  const plainOperator = (opcodeIndex: number, input: number, output: number) => {
+    const inputs = int32Vector(b, [input]);
+    const outputs = int32Vector(b, [output]);
+    b.startObject(5);
+    b.addFieldInt32(OperatorField.opcodeIndex, opcodeIndex, 0);
+    b.addFieldOffset(OperatorField.inputs, inputs, 0);
+    b.addFieldOffset(OperatorField.outputs, outputs, 0);
+    return b.endObject();
+  };
   const operatorOffsets = layers.map((l, i) => {
     const inputs = int32Vector(b, [i === 0 ? inputIndex : outIndex[i - 1]!, weightIndex[i]!, biasIndex[i]!]);
     const outputs = int32Vector(b, [outIndex[i]!]);
@@ -143,11 +161,15 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
     b.addFieldOffset(OperatorField.builtinOptions, options, 0);
     return b.endObject();
   });
+  if (spec.floatIo) {
+    operatorOffsets.unshift(plainOperator(1, graphInput, inputIndex));
+    operatorOffsets.push(plainOperator(2, int8Output, graphOutput));
+  }
   const operatorsVec = offsetVector(b, operatorOffsets);
 
   const sgName = b.createString('main');
-  const sgInputs = int32Vector(b, [inputIndex]);
-  const sgOutputs = int32Vector(b, [outIndex[layers.length - 1]!]);
+  const sgInputs = int32Vector(b, [graphInput]);
+  const sgOutputs = int32Vector(b, [graphOutput]);
   b.startObject(5);
   b.addFieldOffset(SubGraphField.tensors, tensorsVec, 0);
   b.addFieldOffset(SubGraphField.inputs, sgInputs, 0);
@@ -156,11 +178,13 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
   b.addFieldOffset(SubGraphField.name, sgName, 0);
   const subgraphsVec = offsetVector(b, [b.endObject()]);
 
-  b.startObject(4);
-  b.addFieldInt8(OperatorCodeField.deprecatedBuiltinCode, BuiltinOperator.FULLY_CONNECTED, 0);
-  b.addFieldInt32(OperatorCodeField.version, 4, 1);
-  b.addFieldInt32(OperatorCodeField.builtinCode, BuiltinOperator.FULLY_CONNECTED, 0);
-  const opcodesVec = offsetVector(b, [b.endObject()]);
+  const opcodesVec = offsetVector(b, opcodeTable.map(({ code, version }) => {
+    b.startObject(4);
+    b.addFieldInt8(OperatorCodeField.deprecatedBuiltinCode, code, 0);
+    b.addFieldInt32(OperatorCodeField.version, version, 1);
+    b.addFieldInt32(OperatorCodeField.builtinCode, code, 0);
+    return b.endObject();
+  }));
 
   const metaName = b.createString('min_runtime_version');
   b.startObject(2);
@@ -176,8 +200,8 @@ export function writeFullyConnectedModel(spec: FullyConnectedModelSpec): Uint8Ar
     b.addFieldInt32(TensorMapField.tensorIndex, tensor, 0);
     return b.endObject();
   };
-  const sigInputs = offsetVector(b, [tensorMap(spec.signatureInputName ?? 'dense_input', inputIndex)]);
-  const sigOutputs = offsetVector(b, [tensorMap(spec.signatureOutputName ?? 'output_0', outIndex[layers.length - 1]!)]);
+  const sigInputs = offsetVector(b, [tensorMap(spec.signatureInputName ?? 'dense_input', graphInput)]);
+  const sigOutputs = offsetVector(b, [tensorMap(spec.signatureOutputName ?? 'output_0', graphOutput)]);
   const sigKey = b.createString('serving_default');
   b.startObject(5);
   b.addFieldOffset(SignatureDefField.inputs, sigInputs, 0);

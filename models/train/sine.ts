@@ -14,6 +14,8 @@ export interface TrainSineOptions {
   learningRate?: number;
   /** Quantize weights per output unit, as TFLite converters since 2024 do for Dense layers. */
   perChannel?: boolean;
+  /** Float input/output through QUANTIZE/DEQUANTIZE (the converter's default without int8 I/O). */
+  floatIo?: boolean;
 }
 
 export interface TrainSineResult {
@@ -27,7 +29,7 @@ export interface TrainSineResult {
 }
 
 export const SINE_DEFAULTS: Required<TrainSineOptions> = {
-  seed: 1, epochs: 500, samples: 1000, hidden: 16, batchSize: 32, learningRate: 0.005, perChannel: false,
+  seed: 1, epochs: 500, samples: 1000, hidden: 16, batchSize: 32, learningRate: 0.005, perChannel: false, floatIo: false,
 };
 
 const TWO_PI = 2 * Math.PI;
@@ -53,6 +55,7 @@ export function trainSine(options: TrainSineOptions = {}): TrainSineResult {
 
   const spec = quantizeMlp(net, xs, { input: 'serving_default_dense_input:0', output: 'StatefulPartitionedCall:0', layers: ['dense', 'dense_1', 'dense_2'] }, { perChannel: o.perChannel });
   spec.description = `mota sine model (seed ${o.seed}, ${o.epochs} epochs)`;
+  spec.floatIo = o.floatIo;
   spec.signatureInputName = 'dense_input';
   spec.signatureOutputName = 'dense_2';
   const tflite = writeFullyConnectedModel(spec);
