@@ -16,7 +16,10 @@ enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2 };
 
 #define SCHEMA_VERSION 3u
 #define MAX_ELEMENTS (1u << 24)
-#define OP_CUSTOM 32u
+#define BAD_TENSOR "malformed tensor "
+#define BAD_OPERATOR "malformed operator "
+#define BAD_FLOW "bad data flow at operator "
+#define TOO_MANY "too many tensors, operators or I/O: "
 
 void mi_append(mi_interp_t *it, const char *s) {
   uint32_t n = 0;
@@ -65,7 +68,7 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
   if (size == 0) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported tensor type ", mi_type_name(t->type), -1);
   uint32_t ndims;
   t->shape_pos = fb_vector(fb, tt, T_SHAPE, 4, &ndims);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "shape out of range in tensor ", "", index);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
   if (ndims > MI_MAX_DIMS) return mi_fail(it, MI_E_UNSUPPORTED, "too many dimensions in tensor ", "", index);
   t->ndims = (uint8_t)ndims;
   uint32_t elements = 1;
@@ -85,7 +88,7 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
   uint32_t n_scales = 0, n_zps = 0;
   uint32_t scales = fb_vector(fb, q, Q_SCALE, 4, &n_scales);
   uint32_t zps = fb_vector(fb, q, Q_ZERO_POINT, 8, &n_zps);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "quantization out of range in tensor ", "", index);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
   t->scales = (uint8_t)(n_scales > 255u ? 255u : n_scales);
   if (n_scales) {
     uint32_t bits = fb_u32(fb, scales);
@@ -95,26 +98,26 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
   }
   if (n_zps) {
     int64_t zp = (int64_t)fb_u64(fb, zps);
-    if (zp < -32768 || zp > 32767) return mi_fail(it, MI_E_MALFORMED, "absurd zero point in tensor ", "", index);
+    if (zp < -32768 || zp > 32767) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
     t->zero_point = (int32_t)zp;
   }
 
   uint32_t buffer = fb_field_u32(fb, tt, T_BUFFER, 0);
   if (buffer != 0u) {
-    if (buffer >= n_buffers) return mi_fail(it, MI_E_MALFORMED, "buffer index out of range in tensor ", "", index);
+    if (buffer >= n_buffers) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
     uint32_t bt = fb_vector_table(fb, buffers, buffer);
     uint32_t n_data;
     uint32_t data = fb_vector(fb, bt, B_DATA, 1, &n_data);
     uint64_t off = fb_field(fb, bt, B_OFFSET, 8) ? fb_u64(fb, fb_field(fb, bt, B_OFFSET, 8)) : 0;
     uint64_t osize = fb_field(fb, bt, B_SIZE, 8) ? fb_u64(fb, fb_field(fb, bt, B_SIZE, 8)) : 0;
-    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "buffer out of range for tensor ", "", index);
+    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
     if (n_data == 0u && off > 1u) { /* large-model layout: data at an offset from the file start */
-      if (off + osize > it->model_len) return mi_fail(it, MI_E_MALFORMED, "buffer offset out of range for tensor ", "", index);
+      if (off + osize > it->model_len) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
       data = (uint32_t)off;
       n_data = (uint32_t)osize;
     }
     if (n_data) {
-      if (n_data != t->bytes) return mi_fail(it, MI_E_MALFORMED, "buffer size does not match shape of tensor ", "", index);
+      if (n_data != t->bytes) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
       t->data = (uint8_t *)(uintptr_t)(it->model + data);
       t->is_const = 1;
     }
@@ -125,8 +128,8 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
 static int read_indices(mi_interp_t *it, fb_t *fb, uint32_t table, uint32_t id, int16_t *out, uint32_t max,
                         uint32_t *n, int allow_omitted) {
   uint32_t v = fb_vector(fb, table, id, 4, n);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "index vector out of range", "", -1);
-  if (*n > max) return mi_fail(it, MI_E_UNSUPPORTED, "too many inputs or outputs: ", "", (int32_t)*n);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "malformed index vector", "", -1);
+  if (*n > max) return mi_fail(it, MI_E_UNSUPPORTED, TOO_MANY, "", (int32_t)*n);
   for (uint32_t i = 0; i < *n; i++) {
     int32_t x = (int32_t)fb_u32(fb, v + 4u * i);
     if (x >= (int32_t)it->n_tensors || x < (allow_omitted ? -1 : 0))
@@ -139,13 +142,13 @@ static int read_indices(mi_interp_t *it, fb_t *fb, uint32_t table, uint32_t id, 
 static int parse_operator(mi_interp_t *it, fb_t *fb, uint32_t ot, uint32_t opcodes, uint32_t n_opcodes, uint32_t index) {
   mi_op_t *op = &it->ops[index];
   uint32_t oci = fb_field_u32(fb, ot, OP_OPCODE, 0);
-  if (oci >= n_opcodes) return mi_fail(it, MI_E_MALFORMED, "opcode index out of range in operator ", "", (int32_t)index);
+  if (oci >= n_opcodes) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
   uint32_t oc = fb_vector_table(fb, opcodes, oci);
   int32_t deprecated = (int8_t)fb_field_u8(fb, oc, OC_DEPRECATED, 0);
   int32_t builtin = (int32_t)fb_field_u32(fb, oc, OC_BUILTIN, 0);
   int32_t code = deprecated > builtin ? deprecated : builtin; /* schema 3a+: take the larger */
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "operator code out of range in operator ", "", (int32_t)index);
-  if (code < 0) return mi_fail(it, MI_E_MALFORMED, "negative operator code in operator ", "", (int32_t)index);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
+  if (code < 0) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
   const mi_kernel_t *k = mi_find_kernel((uint32_t)code);
   if (!k) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported operator ", mi_op_name((uint32_t)code), -1);
   op->code = (uint16_t)code;
@@ -154,19 +157,19 @@ static int parse_operator(mi_interp_t *it, fb_t *fb, uint32_t ot, uint32_t opcod
   int rc = read_indices(it, fb, ot, OP_INPUTS, op->in, MI_MAX_OP_INPUTS, &n_in, 1);
   if (rc == MI_OK) rc = read_indices(it, fb, ot, OP_OUTPUTS, outs, 1, &n_out, 0);
   if (rc != MI_OK) return rc;
-  if (n_out != 1u) return mi_fail(it, MI_E_MALFORMED, "operator without output: ", "", (int32_t)index);
+  if (n_out != 1u) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
   op->n_in = (uint8_t)n_in;
   op->out = outs[0];
   mi_tensor_t *out = &it->tensors[op->out];
-  if (out->is_const) return mi_fail(it, MI_E_MALFORMED, "operator writes a constant tensor: ", "", (int32_t)index);
+  if (out->is_const) return mi_fail(it, MI_E_MALFORMED, BAD_FLOW, "", (int32_t)index);
   for (uint32_t i = 0; i < n_in; i++) {
     if (op->in[i] < 0) continue;
     mi_tensor_t *t = &it->tensors[op->in[i]];
     if (t->is_const) continue;
-    if (t->first < 0) return mi_fail(it, MI_E_MALFORMED, "operator reads a tensor nothing wrote: ", "", (int32_t)index);
+    if (t->first < 0) return mi_fail(it, MI_E_MALFORMED, BAD_FLOW, "", (int32_t)index);
     t->last = (int16_t)index;
   }
-  if (out->first >= 0) return mi_fail(it, MI_E_MALFORMED, "tensor written twice by operator ", "", (int32_t)index);
+  if (out->first >= 0) return mi_fail(it, MI_E_MALFORMED, BAD_FLOW, "", (int32_t)index);
   out->first = out->last = (int16_t)index;
   return k->prepare(it, op, fb, ot);
 }
@@ -233,23 +236,23 @@ static int load(mi_interp_t *it, fb_t *fb) {
   uint32_t opcodes = fb_vector(fb, model, MODEL_OPCODES, 4, &n_opcodes);
   uint32_t subgraphs = fb_vector(fb, model, MODEL_SUBGRAPHS, 4, &n_subgraphs);
   uint32_t buffers = fb_vector(fb, model, MODEL_BUFFERS, 4, &n_buffers);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "model table out of range", "", -1);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "malformed model table", "", -1);
   if (version != SCHEMA_VERSION) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported schema version ", "", (int32_t)version);
   if (n_subgraphs < 1u) return mi_fail(it, MI_E_MALFORMED, "model has no subgraph", "", -1);
   uint32_t sg = fb_vector_table(fb, subgraphs, 0);
   uint32_t n_tensors, n_ops;
   uint32_t tensors = fb_vector(fb, sg, SG_TENSORS, 4, &n_tensors);
   uint32_t ops = fb_vector(fb, sg, SG_OPERATORS, 4, &n_ops);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "subgraph out of range", "", -1);
-  if (n_tensors > MI_MAX_TENSORS) return mi_fail(it, MI_E_TOO_BIG, "too many tensors: ", "", (int32_t)n_tensors);
-  if (n_ops > MI_MAX_OPS) return mi_fail(it, MI_E_TOO_BIG, "too many operators: ", "", (int32_t)n_ops);
+  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "malformed subgraph", "", -1);
+  if (n_tensors > MI_MAX_TENSORS) return mi_fail(it, MI_E_TOO_BIG, TOO_MANY, "", (int32_t)n_tensors);
+  if (n_ops > MI_MAX_OPS) return mi_fail(it, MI_E_TOO_BIG, TOO_MANY, "", (int32_t)n_ops);
   it->n_tensors = (uint16_t)n_tensors;
   it->n_ops = (uint16_t)n_ops;
   for (uint32_t i = 0; i < n_tensors; i++) {
     mi_tensor_t *t = &it->tensors[i];
     t->first = t->last = -1;
     uint32_t tt = fb_vector_table(fb, tensors, i);
-    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "tensor out of range: ", "", (int32_t)i);
+    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", (int32_t)i);
     int rc = parse_tensor(it, fb, tt, buffers, n_buffers, t, (int32_t)i);
     if (rc != MI_OK) return rc;
   }
@@ -263,19 +266,19 @@ static int load(mi_interp_t *it, fb_t *fb) {
   if (it->n_inputs == 0u || it->n_outputs == 0u) return mi_fail(it, MI_E_MALFORMED, "graph without inputs or outputs", "", -1);
   for (uint32_t i = 0; i < it->n_inputs; i++) {
     mi_tensor_t *t = &it->tensors[it->inputs[i]];
-    if (t->is_const) return mi_fail(it, MI_E_MALFORMED, "graph input is a constant: tensor ", "", it->inputs[i]);
+    if (t->is_const) return mi_fail(it, MI_E_MALFORMED, "bad graph input/output: tensor ", "", it->inputs[i]);
     t->first = t->last = 0;
   }
   for (uint32_t i = 0; i < n_ops; i++) {
     uint32_t ot = fb_vector_table(fb, ops, i);
-    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "operator out of range: ", "", (int32_t)i);
+    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)i);
     rc = parse_operator(it, fb, ot, opcodes, n_opcodes, i);
     if (rc != MI_OK) return rc;
-    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "operator options out of range: ", "", (int32_t)i);
+    if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)i);
   }
   for (uint32_t i = 0; i < it->n_outputs; i++) {
     mi_tensor_t *t = &it->tensors[it->outputs[i]];
-    if (t->is_const || t->first < 0) return mi_fail(it, MI_E_MALFORMED, "graph output nothing writes: tensor ", "", it->outputs[i]);
+    if (t->is_const || t->first < 0) return mi_fail(it, MI_E_MALFORMED, "bad graph input/output: tensor ", "", it->outputs[i]);
     t->last = (int16_t)n_ops;
   }
   return plan_arena(it);

@@ -8,12 +8,22 @@
 #include "interp_internal.h"
 
 #define FC_OPTIONS 8 /* BuiltinOptions.FullyConnectedOptions */
+#define NEEDS_INPUT "lacks an input"
+#define SHAPES "shapes do not match"
+#define NO_QUANT "tensor without int8 quantization"
 
 static int type_fail(mi_interp_t *it, const mi_op_t *op, const mi_tensor_t *t) {
   mi_fail(it, MI_E_UNSUPPORTED, "unsupported tensor type ", mi_type_name(t->type), -1);
   mi_append(it, " for ");
   mi_append(it, mi_op_name(op->code));
   return MI_E_UNSUPPORTED;
+}
+
+/* "<OPERATOR> <what>": one copy of each message shared by the kernels. */
+static int op_fail(mi_interp_t *it, const mi_op_t *op, int code, const char *what) {
+  mi_fail(it, code, mi_op_name(op->code), " ", -1);
+  mi_append(it, what);
+  return code;
 }
 
 /* zp + round(f / s) as CalculateActivationRangeQuantized, clamped before the int conversion. */
@@ -45,7 +55,7 @@ static int activation_range(mi_interp_t *it, mi_op_t *op, const mi_tensor_t *out
     hi = quantize_act(6.0f, s, zp);
     break;
   default:
-    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported fused activation ", "", op->activation);
+    return op_fail(it, op, MI_E_UNSUPPORTED, "fused activation");
   }
   op->act_min = (int16_t)(lo < -128 ? -128 : lo);
   op->act_max = (int16_t)(hi > 127 ? 127 : hi);
@@ -54,7 +64,7 @@ static int activation_range(mi_interp_t *it, mi_op_t *op, const mi_tensor_t *out
 
 static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
   if (op->n_in < 2 || op->in[0] < 0 || op->in[1] < 0)
-    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED needs input and weights", "", -1);
+    return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
   const mi_tensor_t *in = &it->tensors[op->in[0]], *w = &it->tensors[op->in[1]];
   const mi_tensor_t *bias = (op->n_in > 2 && op->in[2] >= 0) ? &it->tensors[op->in[2]] : 0;
   const mi_tensor_t *out = &it->tensors[op->out];
@@ -63,7 +73,7 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
   if (out->type != MI_TYPE_INT8) return type_fail(it, op, out);
   if (bias && bias->type != MI_TYPE_INT32) return type_fail(it, op, bias);
   if (!w->is_const || (bias && !bias->is_const))
-    return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED with non-constant weights", "", -1);
+    return op_fail(it, op, MI_E_UNSUPPORTED, "with non-constant weights");
 
   uint32_t opt_type = fb_field_u8(fb, op_table, 3, 0);
   uint32_t opts = 0;
@@ -71,33 +81,31 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
     uint32_t p = fb_field(fb, op_table, 4, 4);
     if (p) opts = fb_table_at(fb, p);
   } else if (opt_type != 0) {
-    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED with foreign options type ", "", (int32_t)opt_type);
+    return op_fail(it, op, MI_E_MALFORMED, "options");
   }
   op->activation = fb_field_u8(fb, opts, 0, 0);
   uint32_t weights_format = fb_field_u8(fb, opts, 1, 0);
-  if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED options out of range", "", -1);
+  if (fb->bad) return op_fail(it, op, MI_E_MALFORMED, "options");
   if (weights_format != 0)
-    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported FULLY_CONNECTED weights format ", "", (int32_t)weights_format);
+    return op_fail(it, op, MI_E_UNSUPPORTED, "weights format");
 
-  if (w->ndims != 2) return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED weights must be 2-D", "", -1);
+  if (w->ndims != 2) return op_fail(it, op, MI_E_UNSUPPORTED, "weights not 2-D");
   uint32_t units = (uint32_t)mi_dim(it, w, 0), depth = (uint32_t)mi_dim(it, w, 1);
   if (depth == 0 || in->elements % depth != 0)
-    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED input does not match weights", "", -1);
+    return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   uint32_t batches = in->elements / depth;
   if (units > 0xFFFFu || depth > 0xFFFFu || batches > 0xFFFFu || out->elements != batches * units ||
       (bias && bias->elements != units))
-    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED shapes do not match", "", -1);
+    return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   if (!quantized_i8(in) || !quantized_i8(w) || !quantized_i8(out))
-    return mi_fail(it, MI_E_MALFORMED, "FULLY_CONNECTED tensor without int8 quantization", "", -1);
+    return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
   if (w->scales != 1u)
-    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported per-channel FULLY_CONNECTED weights", "", -1);
+    return op_fail(it, op, MI_E_UNSUPPORTED, "per-channel weights");
 
   /* GetQuantizedConvolutionMultipler: (double)(float)(s_in * s_w) / (double)s_out */
-  float prod = in->scale * w->scale;
-  double real = (double)prod / (double)out->scale;
   int shift;
-  if (!mi_quantize_multiplier(real, it->rounding, &op->multiplier, &shift))
-    return mi_fail(it, MI_E_UNSUPPORTED, "FULLY_CONNECTED output multiplier out of range", "", -1);
+  if (!mi_quantize_multiplier_ratio(in->scale * w->scale, out->scale, it->rounding, &op->multiplier, &shift))
+    return op_fail(it, op, MI_E_UNSUPPORTED, "multiplier out of range");
   op->shift = (int8_t)shift;
   op->in_offset = (int16_t)-in->zero_point;
   op->w_offset = (int16_t)-w->zero_point;
@@ -133,12 +141,12 @@ static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
 static int quantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
   (void)fb;
   (void)op_table;
-  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE needs an input", "", -1);
+  if (op->n_in < 1 || op->in[0] < 0) return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
   const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
   if (in->type != MI_TYPE_FLOAT32) return type_fail(it, op, in);
   if (out->type != MI_TYPE_INT8) return type_fail(it, op, out);
-  if (!quantized_i8(out)) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE output without int8 quantization", "", -1);
-  if (in->elements != out->elements) return mi_fail(it, MI_E_MALFORMED, "QUANTIZE shapes do not match", "", -1);
+  if (!quantized_i8(out)) return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
+  if (in->elements != out->elements) return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   return MI_OK;
 }
 
@@ -156,12 +164,12 @@ static void quantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
 static int dequantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
   (void)fb;
   (void)op_table;
-  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE needs an input", "", -1);
+  if (op->n_in < 1 || op->in[0] < 0) return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
   const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
   if (in->type != MI_TYPE_INT8) return type_fail(it, op, in);
   if (out->type != MI_TYPE_FLOAT32) return type_fail(it, op, out);
-  if (!quantized_i8(in)) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE input without int8 quantization", "", -1);
-  if (in->elements != out->elements) return mi_fail(it, MI_E_MALFORMED, "DEQUANTIZE shapes do not match", "", -1);
+  if (!quantized_i8(in)) return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
+  if (in->elements != out->elements) return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   return MI_OK;
 }
 
@@ -178,10 +186,10 @@ static void dequantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
 static int reshape_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
   (void)fb;
   (void)op_table;
-  if (op->n_in < 1 || op->in[0] < 0) return mi_fail(it, MI_E_MALFORMED, "RESHAPE needs an input", "", -1);
+  if (op->n_in < 1 || op->in[0] < 0) return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
   const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
   if (in->type != out->type) return type_fail(it, op, out);
-  if (in->bytes != out->bytes) return mi_fail(it, MI_E_MALFORMED, "RESHAPE changes the element count", "", -1);
+  if (in->bytes != out->bytes) return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   return MI_OK;
 }
 

@@ -42,7 +42,7 @@ int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *
   *multiplier = 0;
   *shift = 0;
   if (real == 0.0) return 1;
-  if (!(real > 0.0) || real > 1e30) return 0; /* negative, NaN or absurd */
+  if (!(real > 0.0) || real > 1.7976931348623157e308) return 0; /* negative, NaN or infinite */
   int s;
   double q = mi_frexp(real, &s);
   int64_t q_fixed = (int64_t)mi_round(q * 2147483648.0);
@@ -62,6 +62,80 @@ int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *
   *multiplier = (int32_t)q_fixed;
   *shift = s;
   return 1;
+}
+
+/* A positive finite float as m * 2^e with m in [2^23, 2^24). 0 for zero, inf or NaN. */
+static int float_parts(float f, uint32_t *m, int *e) {
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  uint32_t ex = (bits >> 23) & 0xFFu, frac = bits & 0x7FFFFFu;
+  if ((bits >> 31) || ex == 0xFFu || (ex == 0u && frac == 0u)) return 0;
+  if (ex == 0u) { /* subnormal: normalise */
+    *e = -149;
+    while (frac < 0x800000u) {
+      frac <<= 1;
+      (*e)--;
+    }
+    *m = frac;
+  } else {
+    *m = frac | 0x800000u;
+    *e = (int)ex - 150;
+  }
+  return 1;
+}
+
+static int finish_multiplier(uint64_t q53, int exponent, int rounding, int32_t *multiplier, int *shift) {
+  /* frexp fraction = q53 / 2^53; TfLiteRound(fraction * 2^31) = q53 / 2^22, half away from 0 */
+  int64_t q_fixed = (int64_t)((q53 >> 22) + ((q53 >> 21) & 1u));
+  int s = exponent;
+  if (q_fixed == ((int64_t)1 << 31)) {
+    q_fixed /= 2;
+    ++s;
+  }
+  if (s < -31) {
+    s = 0;
+    q_fixed = 0;
+  }
+  if (rounding == MI_ROUNDING_SINGLE && s > 30) {
+    s = 30;
+    q_fixed = ((int64_t)1 << 31) - 1;
+  }
+  if (s > 30) return 0;
+  *multiplier = (int32_t)q_fixed;
+  *shift = s;
+  return 1;
+}
+
+int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *multiplier, int *shift) {
+  *multiplier = 0;
+  *shift = 0;
+  if (num == 0.0f) return 1;
+  uint32_t ma, mb;
+  int ea, eb;
+  if (!float_parts(num, &ma, &ea) || !float_parts(den, &mb, &eb)) return 0;
+  if (ma < mb) { /* make the ratio ma / mb fall in [1, 2) */
+    ma <<= 1;
+    ea--;
+  }
+  /* long division: 1 integer bit + 52 fraction bits + 1 guard bit, then the sticky rest */
+  uint64_t q = 1;
+  uint32_t r = ma - mb;
+  for (int i = 0; i < 53; i++) {
+    r <<= 1;
+    q <<= 1;
+    if (r >= mb) {
+      r -= mb;
+      q |= 1u;
+    }
+  }
+  uint64_t guard = q & 1u, q53 = q >> 1;
+  if (guard && (r != 0u || (q53 & 1u))) q53++; /* round to nearest, ties to even */
+  int exponent = ea - eb + 1;                   /* value = q53 * 2^(ea - eb - 52) */
+  if (q53 == ((uint64_t)1 << 53)) {
+    q53 >>= 1;
+    exponent++;
+  }
+  return finish_multiplier(q53, exponent, rounding, multiplier, shift);
 }
 
 static int32_t srdhm(int32_t a, int32_t b) {
@@ -102,5 +176,7 @@ int8_t mi_quantize_f32(float v, float scale, int32_t zero_point) {
 }
 
 float mi_dequantize_i8(int8_t q, float scale, int32_t zero_point) {
-  return (float)((double)scale * (double)((int32_t)q - zero_point));
+  /* (float)((double)scale * k) == scale * (float)k: the double product of a float and a
+   * 9-bit integer is exact, so both round once to float. Avoids soft-double on the M3. */
+  return scale * (float)((int32_t)q - zero_point);
 }

@@ -19,6 +19,11 @@ float mi_roundf(float x);
 /* QuantizeMultiplier. Returns 0 when the multiplier cannot be represented (not finite,
  * negative, or a shift the rounding mode's multiply cannot apply). */
 int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *shift);
+/* QuantizeMultiplier((double)num / (double)den) for positive finite floats, computed with
+ * integers only (no soft-double on the M3): the quotient is rounded to 53 bits exactly as the
+ * IEEE double division would (nearest, ties to even), then to Q31 half away from zero.
+ * Bit-identical to mi_quantize_multiplier on that double; the host test checks it. */
+int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *multiplier, int *shift);
 /* MultiplyByQuantizedMultiplier. */
 int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding);
 /* float -> int8 as AffineQuantize: round(v / scale) + zp, clamped. */
