@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { MotaError } from '../../common/errors.ts';
 import { Demux, type DemuxOptions, type FrameUnit, type LinkUnit, type PlotUnit, type TextUnit } from './demux.ts';
+import { hostFrameRecogniser, MAX_FRAME } from './frames.ts';
 import { memoryTransport, openSerial, type SerialOptions, type Transport } from './transport.ts';
 import type { Duplex } from 'node:stream';
 
@@ -18,6 +19,7 @@ export interface LinkEvents {
   lost: [MotaError];
 }
 
+/** Demux options; by default the host recogniser of SPEC §5.1 (responses and ERROR). */
 export type LinkOptions = DemuxOptions;
 
 export class Link extends EventEmitter<LinkEvents> {
@@ -27,7 +29,7 @@ export class Link extends EventEmitter<LinkEvents> {
 
   constructor(readonly transport: Transport, options: LinkOptions = {}) {
     super();
-    this.demux = new Demux(options);
+    this.demux = new Demux({ recogniseFrame: hostFrameRecogniser, maxFrameBytes: MAX_FRAME, ...options });
     const stream = transport.stream;
     stream.pipe(this.demux);
     this.demux.on('data', (u: LinkUnit) => {
