@@ -49,6 +49,15 @@ describe('reading converter-written models', () => {
     expect(m.bufferCount).toBeGreaterThan(10);
   });
 
+  it('reads a model lying at an odd offset inside a larger buffer (e.g. a package payload)', () => {
+    const host = new Uint8Array(sineBytes.length + 11);
+    host.set(sineBytes, 3);
+    const embedded = readTflite(host.subarray(3, 3 + sineBytes.length));
+    const a = new ReferenceInterpreter(embedded);
+    const b = new ReferenceInterpreter(readTflite(sineBytes));
+    for (let x = -128; x < 128; x += 7) expect(a.invoke(Int8Array.of(x))).toEqual(b.invoke(Int8Array.of(x)));
+  });
+
   it('takes the larger of the two opcode fields (old files set only the deprecated byte)', () => {
     expect(readTflite(buildOddModel({ deprecatedCode: 9, builtinCode: null })).operators[0]!.name).toBe('FULLY_CONNECTED');
     expect(readTflite(buildOddModel({ deprecatedCode: null, builtinCode: 9 })).operators[0]!.name).toBe('FULLY_CONNECTED');
