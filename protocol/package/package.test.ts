@@ -135,7 +135,7 @@ describe('reading a package', () => {
 /** Each §1.6 code with a vector that trips it and the words its message must contain. */
 const MESSAGES: [string, string, RegExp][] = [
   ['PKG_TRUNCATED', 'truncated_127.mota', /127 bytes, shorter than its 128-byte header/],
-  ['PKG_TRUNCATED', 'truncated_1_short.mota', /header says 2704: 1 bytes are missing/],
+  ['PKG_TRUNCATED', 'truncated_1_short.mota', /header says 2704: 1 byte missing/],
   ['PKG_BAD_MAGIC', 'bad_magic.mota', /not a mota package.*4d4f5442/],
   ['PKG_UNSUPPORTED_FORMAT', 'unsupported_format_version_2.mota', /format version 2/],
   ['PKG_HEADER_CRC', 'header_byte_flipped.mota', /header is damaged: header_crc32/],

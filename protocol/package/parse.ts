@@ -47,6 +47,8 @@ export interface ParsedPackage {
 
 const TFL3 = [0x54, 0x46, 0x4c, 0x33];
 
+const bytes = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
+
 function describeName(field: Uint8Array): string | undefined {
   const nul = field.indexOf(0);
   if (nul === -1) return `the name field has no NUL byte: a name is at most 31 characters`;
@@ -133,10 +135,10 @@ export function parsePackage(input: Uint8Array, options: ParseOptions = {}): Par
 
   // 9. length
   if (input.length < h.imageSize) {
-    throw packageError('PKG_TRUNCATED', `package is ${input.length} bytes but its header says ${h.imageSize}: ${h.imageSize - input.length} bytes are missing`, 'the file was cut short; copy or download it again');
+    throw packageError('PKG_TRUNCATED', `package is ${input.length} bytes but its header says ${h.imageSize}: ${bytes(h.imageSize - input.length)} missing`, 'the file was cut short; copy or download it again');
   }
   if (exactLength && input.length > h.imageSize) {
-    throw packageError('PKG_BAD_SIZES', `package file is ${input.length} bytes but its header says ${h.imageSize}: ${input.length - h.imageSize} bytes too many`);
+    throw packageError('PKG_BAD_SIZES', `package file is ${input.length} bytes but its header says ${h.imageSize}: ${bytes(input.length - h.imageSize)} too many`);
   }
   const image = input.subarray(0, h.imageSize);
 
