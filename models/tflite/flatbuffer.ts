@@ -69,7 +69,7 @@ export class Table {
   constructor(
     readonly fb: CheckedFlatbuffer,
     readonly pos: number,
-    private readonly vtable: number,
+    readonly vtable: number,
     private readonly vtableBytes: number,
     private readonly objectBytes: number,
     readonly what: string,

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { isMotaError, MotaError } from '../../common/errors.ts';
 import { ReferenceInterpreter } from '../reference/interpreter.ts';
 import { readTflite } from './reader.ts';
-import { TensorType } from './schema.ts';
+import { CheckedFlatbuffer } from './flatbuffer.ts';
+import { ModelField, SubGraphField, TensorType } from './schema.ts';
 import { buildOddModel } from './test-models.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -40,6 +41,13 @@ describe('reading converter-written models', () => {
     expect(weights.shape).toEqual([16, 16]);
     expect(weights.data?.length).toBe(256);
     expect(m.tensors.filter((t) => t.data).reduce((n, t) => n + t.data!.length, 0)).toBe(420);
+  });
+
+  it.skipIf(!hasReference)('handles the converter file\'s shared vtables (several tensors point to one vtable)', () => {
+    const fb = new CheckedFlatbuffer(new Uint8Array(readFileSync(referencePath)));
+    const subgraph = fb.root().tables(ModelField.subgraphs, 'subgraphs')![0]!;
+    const tensors = subgraph.tables(SubGraphField.tensors, 'tensors')!;
+    expect(new Set(tensors.map((t) => t.vtable)).size).toBeLessThan(tensors.length);
   });
 
   it('reads our own sine model with the same structure', () => {
