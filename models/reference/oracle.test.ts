@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTflite } from '../tflite/reader.ts';
 import { ReferenceInterpreter } from './interpreter.ts';
-import { multiplyByQuantizedMultiplier } from './quant.ts';
 import { TfliteWasmRunner } from './tflite-wasm.ts';
 import { trainSine } from '../train/sine.ts';
 
@@ -107,10 +106,23 @@ describe('double rounding equals the TFLM formulas written out', () => {
     for (const x of ALL_INT8) {
       const expected = Array.from({ length: w.length }, (_, o) => {
         const acc = w[o]! * (x - zIn) + bias[o]!;
-        const v = multiplyByQuantizedMultiplier(acc, q, exp, 'double') + zOut;
+        const v = tflmRequantize(acc, q, exp) + zOut;
         return Math.min(127, Math.max(zOut, v)); // RELU clamps at the output zero point
       });
       expect(Array.from(ours.invoke(Int8Array.of(x)))).toEqual(expected);
     }
   });
 });
+
+/** TFLM's requantization restated as exact rational rounding, independent of quant.ts. */
+function tflmRequantize(acc: number, multiplier: number, shift: number): number {
+  const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+  const left = BigInt(Math.max(shift, 0));
+  const right = BigInt(Math.max(-shift, 0));
+  // SaturatingRoundingDoublingHighMul = round half up of x*m / 2^31 (no saturation case here).
+  const high = floorDiv(2n * (BigInt(acc) << left) * BigInt(multiplier) + (1n << 31n), 1n << 32n);
+  // RoundingDivideByPOT = round half away from zero of high / 2^right.
+  const mag = high < 0n ? -high : high;
+  const rounded = right === 0n ? mag : (mag + (1n << (right - 1n))) >> right;
+  return Number(high < 0n ? -rounded : rounded);
+}
