@@ -141,6 +141,7 @@ export class Board extends EventEmitter<BoardEvents> {
   private flashDirty = false;
   private lastSaveWall = 0;
   private txLog: number[] = [];
+  private staleCode: [number, number][] = [];
   private txPending: number[] = [];
   private pty: PtyBridge | undefined;
   private readonly ctx: BoardContext;
@@ -205,9 +206,10 @@ export class Board extends EventEmitter<BoardEvents> {
     this.fpec.getSysclk = () => this.rcc.sysclk;
     this.iwdg.onStart = () => this.rcc.forceLsi();
     this.fpec.onContentChange = (addr, len) => {
-      this.cpu.invalidate(addr, len);
-      this.cpu.invalidate(addr - FLASH_MEM_BASE, len);
+      // Translation caches are dropped after the CPU stops (never from inside a hook).
+      this.staleCode.push([addr, len]);
       this.flashDirty = true;
+      this.requestStop();
     };
     this.fpec.onOperation = (n, op) => {
       this.emit('flash', { n, op });
@@ -412,7 +414,7 @@ export class Board extends EventEmitter<BoardEvents> {
       const ctl = this.cpu.ctl;
       if (kind === IO_FLASH_STORE) {
         ctl[Ctl.fastGen]!++;
-        return this.fpec.store(addr, size, value) ? 1 : 0;
+        return this.fpec.store(addr, size, value);
       }
       if (kind === IO_READ) {
         const v = this.bus.read(addr, size);
@@ -602,6 +604,7 @@ export class Board extends EventEmitter<BoardEvents> {
       ctl[Ctl.fastGen]!++;
       const err = this.cpu.run();
       ctl[Ctl.skipUntil] = 0;
+      this.dropStaleCode();
       if (this.pendingError !== undefined) {
         const e = this.pendingError;
         this.pendingError = undefined;
@@ -611,6 +614,14 @@ export class Board extends EventEmitter<BoardEvents> {
       this.checkCpu(err);
       if (this.halted) return 'halt';
     }
+  }
+
+  private dropStaleCode(): void {
+    for (const [addr, len] of this.staleCode) {
+      this.cpu.invalidate(addr, len);
+      this.cpu.invalidate(addr - FLASH_MEM_BASE, len);
+    }
+    this.staleCode = [];
   }
 
   private pcInFlash(): boolean {
@@ -644,6 +655,9 @@ export class Board extends EventEmitter<BoardEvents> {
     if (kind >= 1 && kind <= 3) {
       const what = kind === 1 ? 'read of' : kind === 2 ? 'write to' : 'instruction fetch from';
       throw new MotaError('SIM_BUS_FAULT', `${what} unmapped address ${addr} ${where} (RM0008 §3.3 memory map)`, 'check the pointer; the real chip would enter HardFault');
+    }
+    if (err === 10) {
+      throw new MotaError('SIM_CPU_FAULT', `undefined instruction ${where}`, 'the real chip would enter HardFault (UsageFault UNDEFINSTR); check the code at that address (arm-none-eabi-objdump -d)');
     }
     throw new MotaError('SIM_CPU_FAULT', `CPU stopped: ${this.cpu.strerror(err)} ${where}`, 'check the code at that address (arm-none-eabi-objdump -d)');
   }

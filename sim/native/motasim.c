@@ -13,7 +13,7 @@
 /* kind argument of the io callback */
 #define IO_READ 0u
 #define IO_WRITE 1u
-#define IO_FLASH_STORE 2u /* store to flash: return 1 when the FPEC took it, 0 for a bus fault */
+#define IO_FLASH_STORE 2u /* store to flash: 0 = bus fault, 1 = the store's value lands, 2 = contents must stay */
 
 typedef uint32_t (*io_cb_t)(uint32_t kind, uint32_t addr, uint32_t size, uint32_t value);
 
@@ -78,6 +78,11 @@ typedef struct msim {
   uint32_t poll_regs[18];
   int poll_have_regs;
   uc_hook h_block, h_unmapped, h_prot, h_intr;
+  /* A refused flash store (PGERR) still lands in QEMU's RAM after the hook: undo it at the next boundary. */
+  int fixup_pending;
+  uint8_t *fixup_ptr;
+  uint8_t fixup_old[4];
+  uint32_t fixup_size;
   void *allocs[8];
   uint32_t n_allocs;
 } msim;
@@ -188,8 +193,15 @@ static void poll_check(msim *s, uint32_t addr, uint32_t n, uint32_t has_store) {
   s->poll_have_regs = 1;
 }
 
+static void apply_fixup(msim *s) {
+  if (!s->fixup_pending) return;
+  memcpy(s->fixup_ptr, s->fixup_old, s->fixup_size);
+  s->fixup_pending = 0;
+}
+
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
   msim *s = user;
+  apply_fixup(s);
   if (s->ctl.icount >= s->ctl.budget) {
     uc_emu_stop(uc); /* not counted: the block does not run */
     return;
@@ -267,9 +279,22 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int
 static bool hook_prot(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
   (void)uc;
   msim *s = user;
-  if (type == UC_MEM_WRITE_PROT && s->io(IO_FLASH_STORE, (uint32_t)address, (uint32_t)size, (uint32_t)value)) {
-    s->poll_other_io = 1;
-    return true; /* the region is ROM to QEMU: the CPU's own store is dropped, the FPEC did the work */
+  if (type == UC_MEM_WRITE_PROT && size <= 4) {
+    uint8_t *p = (uint8_t *)host_ptr(s, (uint32_t)address, (uint32_t)size);
+    uint8_t old[4];
+    if (p) memcpy(old, p, (size_t)size);
+    uint32_t r = s->io(IO_FLASH_STORE, (uint32_t)address, (uint32_t)size, (uint32_t)value);
+    if (r != 0) {
+      s->poll_other_io = 1;
+      if (r == 2 && p) {
+        apply_fixup(s);
+        s->fixup_pending = 1;
+        s->fixup_ptr = p;
+        memcpy(s->fixup_old, old, (size_t)size);
+        s->fixup_size = (uint32_t)size;
+      }
+      return true; /* QEMU performs the store into the mapping after this */
+    }
   }
   s->ctl.fault_addr = (double)(uint32_t)address;
   s->ctl.fault_kind = 4;
@@ -410,7 +435,9 @@ int msim_run(msim *s) {
   s->poll_read_seen = 0;
   s->poll_other_io = 0;
   s->poll_valid = 1e300;
-  return uc_emu_start(s->uc, pc | 1u, 0xFFFFFFFEull, 0, 0);
+  int err = uc_emu_start(s->uc, pc | 1u, 0xFFFFFFFEull, 0, 0);
+  apply_fixup(s);
+  return err;
 }
 
 const char *msim_strerror(int err) { return uc_strerror((uc_err)err); }

@@ -221,12 +221,13 @@ export class FlashController extends PeripheralBase {
   }
 
   /**
-   * A CPU store into flash (either alias). Returns false for a bus fault: PG not set.
+   * A CPU store into flash (either alias). Returns 0 for a bus fault (PG not set), 1 when
+   * the stored value is what flash now holds, 2 when the contents must stay as they were.
    * PM0075 §2.3.3: halfwords only; an unerased location (≠ 0xFFFF) is not programmed and
    * sets PGERR unless the value is 0x0000.
    */
-  store(addr: number, size: number, value: number): boolean {
-    if (!(this.cr & CR_PG)) return false;
+  store(addr: number, size: number, value: number): 0 | 1 | 2 {
+    if (!(this.cr & CR_PG)) return 0;
     const off = (addr >= FLASH_MEM_BASE ? addr - FLASH_MEM_BASE : addr) >>> 0;
     if (size !== 2) {
       throw new MotaError('SIM_FLASH_WIDTH', `${size * 8}-bit store to flash at ${hex(addr)}: the FPEC programs halfwords only (PM0075 §2.3.3)`, 'write flash with 16-bit stores (uint16_t)');
@@ -236,12 +237,12 @@ export class FlashController extends PeripheralBase {
     const old = this.mem[off]! | (this.mem[off + 1]! << 8);
     if (old !== 0xffff && value !== 0) {
       this.sr |= SR_PGERR;
-      return true;
+      return 2;
     }
     this.mem[off] = value & 0xff;
     this.mem[off + 1] = value >>> 8;
     this.startOp({ kind: 'program', addr: FLASH_MEM_BASE + off, value, old }, this.timing.programUs * 1e3, FLASH_MEM_BASE + off, 2);
-    return true;
+    return 1;
   }
 
   /**
