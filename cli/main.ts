@@ -6,6 +6,8 @@ import { commands } from './commands/index.ts';
 const program = new Command('mota')
   .description('Package, sign and ship TinyML models to STM32F103 devices')
   .version('0.1.0')
+  // Program options count only before the subcommand, so `mota package --version 1.1.0` is the package's version.
+  .enablePositionalOptions()
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 

@@ -38,9 +38,6 @@ interface PackageOptions {
 
 /** `mota package MODEL.tflite`: sign a model into a package, with a self-test from the reference interpreter. */
 export function register(program: Command): void {
-  // `mota --version` would otherwise swallow this command's --version X.Y.Z: with positional
-  // options the program's own options count only before the subcommand name.
-  program.enablePositionalOptions();
   program
     .command('package')
     .description('sign a .tflite model into a .mota package, with a self-test derived by the reference interpreter')
