@@ -133,10 +133,10 @@ static void report_model(void) {
 }
 
 static uint32_t time_inference(void) {
-  mi_tensor_t *in = mi_input(&interp, 0);
+  mi_tensor_t *in = mi_int8_input(&interp);
   for (uint32_t k = 0; k < in->bytes; k++) in->data[k] = 0;
   uint32_t t0 = time_us();
-  for (uint32_t i = 0; i < TIMING_RUNS; i++) mi_invoke(&interp);
+  for (uint32_t i = 0; i < TIMING_RUNS; i++) mi_invoke_int8(&interp);
   return (time_us() - t0 + TIMING_RUNS / 2u) / TIMING_RUNS;
 }
 
@@ -147,7 +147,7 @@ static void send_frame(int16_t ref, int16_t pred) {
 }
 
 static void __attribute__((noreturn)) sine_loop(void) {
-  mi_tensor_t *in = mi_input(&interp, 0), *out = mi_output(&interp, 0);
+  mi_tensor_t *in = mi_int8_input(&interp), *out = mi_int8_output(&interp);
   if (in->type != MI_TYPE_INT8 || out->type != MI_TYPE_INT8) {
     text_line("ready", "model is not int8 in / int8 out: no sine demo");
     for (;;) {
@@ -168,7 +168,7 @@ static void __attribute__((noreturn)) sine_loop(void) {
     float x = mota_sine_x(n);
     int8_t q = mi_quantize_f32(x, in->scale, in->zero_point);
     for (uint32_t k = 0; k < in->bytes; k++) ((int8_t *)in->data)[k] = q;
-    mi_invoke(&interp);
+    mi_invoke_int8(&interp);
     float y = mi_dequantize_i8(((int8_t *)out->data)[0], out->scale, out->zero_point);
     send_frame(mota_plot_value(mota_sinf(x)), mota_plot_value(y));
     led_toggle();

@@ -37,7 +37,7 @@ void mota_selftest_run(mi_interp_t *it, const mota_package_view_t *v, mota_selft
   r->count = r->passed = r->max_diff = 0;
   r->first_failure = -1;
   r->ran = 0;
-  mi_tensor_t *in = mi_input(it, 0), *out = mi_output(it, 0);
+  mi_tensor_t *in = mi_int8_input(it), *out = mi_int8_output(it);
   if (!mota_selftest_header(v, &st) || !in || !out || in->type != MI_TYPE_INT8 || out->type != MI_TYPE_INT8 ||
       st.input_bytes != in->bytes || st.output_bytes != out->bytes)
     return;
@@ -47,7 +47,7 @@ void mota_selftest_run(mi_interp_t *it, const mota_package_view_t *v, mota_selft
     const int8_t *x = 0, *want = 0;
     if (!mota_selftest_vector(v, i, &x, &want)) break;
     for (uint32_t k = 0; k < st.input_bytes; k++) ((int8_t *)in->data)[k] = x[k];
-    mi_invoke(it);
+    mi_invoke_int8(it);
     uint32_t worst = 0;
     for (uint32_t k = 0; k < st.output_bytes; k++) {
       int32_t d = (int32_t)((int8_t *)out->data)[k] - want[k];

@@ -9,7 +9,7 @@
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4 };
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
 enum { T_SHAPE = 0, T_TYPE = 1, T_BUFFER = 2, T_QUANT = 4, T_VARIABLE = 5 };
-enum { Q_SCALE = 2, Q_ZERO_POINT = 3 };
+enum { Q_SCALE = 2, Q_ZERO_POINT = 3, Q_DIMENSION = 6 };
 enum { B_DATA = 0, B_OFFSET = 1, B_SIZE = 2 };
 enum { OC_DEPRECATED = 0, OC_BUILTIN = 3 };
 enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2 };
@@ -90,6 +90,8 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
   uint32_t zps = fb_vector(fb, q, Q_ZERO_POINT, 8, &n_zps);
   if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
   t->scales = (uint8_t)(n_scales > 255u ? 255u : n_scales);
+  t->scales_pos = scales;
+  t->qdim = (uint8_t)fb_field_u32(fb, q, Q_DIMENSION, 0);
   if (n_scales) {
     uint32_t bits = fb_u32(fb, scales);
     float s;
@@ -183,6 +185,7 @@ static int plan_arena(mi_interp_t *it) {
   uint8_t placed[MI_MAX_TENSORS] = {0};
   uintptr_t base = ((uintptr_t)it->arena + 3u) & ~(uintptr_t)3u;
   uint32_t usable = it->arena_size >= (uint32_t)(base - (uintptr_t)it->arena) ? it->arena_size - (uint32_t)(base - (uintptr_t)it->arena) : 0;
+  usable = usable > it->persistent ? usable - it->persistent : 0;
   uint32_t used = 0;
   for (;;) {
     int best = -1;
@@ -210,7 +213,7 @@ static int plan_arena(mi_interp_t *it) {
     placed[best] = 1;
     if (off + size > used) used = off + size;
   }
-  it->arena_used = used;
+  it->arena_used = used + it->persistent;
   if (used > usable) return mi_fail(it, MI_E_TOO_BIG, "arena too small: needs ", "", (int32_t)used);
   for (uint32_t i = 0; i < it->n_tensors; i++)
     if (placed[i]) it->tensors[i].data = (uint8_t *)base + it->tensors[i].arena_off;
@@ -225,6 +228,48 @@ void mi_init(mi_interp_t *it) {
 #else
   it->rounding = MI_ROUNDING_DOUBLE;
 #endif
+}
+
+uint8_t *mi_persistent(mi_interp_t *it, uint32_t bytes) {
+  uintptr_t base = ((uintptr_t)it->arena + 3u) & ~(uintptr_t)3u;
+  uintptr_t end = ((uintptr_t)it->arena + it->arena_size) & ~(uintptr_t)3u;
+  uint32_t need = it->persistent + ((bytes + 3u) & ~3u);
+  if (end < base || need > end - base) return 0;
+  it->persistent = need;
+  return (uint8_t *)(end - need);
+}
+
+/* A float graph input feeding only a QUANTIZE to int8, and a float graph output made by a
+ * DEQUANTIZE from int8, are left out of the int8 core (models/reference int8Boundary). */
+static void find_int8_core(mi_interp_t *it) {
+  int16_t in = it->inputs[0], out = it->outputs[0];
+  it->int8_in = in;
+  it->int8_out = out;
+  if (it->tensors[in].type == MI_TYPE_FLOAT32) {
+    int q = -1, other_use = 0;
+    for (uint32_t i = 0; i < it->n_ops; i++) {
+      const mi_op_t *op = &it->ops[i];
+      int uses = 0;
+      for (uint32_t k = 0; k < op->n_in; k++) uses |= op->in[k] == in;
+      if (uses && op->code == MI_OP_QUANTIZE && q < 0) q = (int)i;
+      else if (uses) other_use = 1;
+    }
+    if (q >= 0 && !other_use && it->tensors[it->ops[q].out].type == MI_TYPE_INT8) {
+      it->ops[q].skip = 1;
+      it->int8_in = it->ops[q].out;
+    }
+  }
+  if (it->tensors[out].type == MI_TYPE_FLOAT32) {
+    for (uint32_t i = 0; i < it->n_ops; i++) {
+      mi_op_t *op = &it->ops[i];
+      if (op->code == MI_OP_DEQUANTIZE && op->out == out && op->n_in > 0 && op->in[0] >= 0 &&
+          it->tensors[op->in[0]].type == MI_TYPE_INT8) {
+        op->skip = 1;
+        it->int8_out = op->in[0];
+        break;
+      }
+    }
+  }
 }
 
 static int load(mi_interp_t *it, fb_t *fb) {
@@ -281,6 +326,7 @@ static int load(mi_interp_t *it, fb_t *fb) {
     if (t->is_const || t->first < 0) return mi_fail(it, MI_E_MALFORMED, "bad graph input/output: tensor ", "", it->outputs[i]);
     t->last = (int16_t)n_ops;
   }
+  find_int8_core(it);
   return plan_arena(it);
 }
 
@@ -309,6 +355,18 @@ int mi_invoke(mi_interp_t *it) {
   }
   return MI_OK;
 }
+
+int mi_invoke_int8(mi_interp_t *it) {
+  if (!it->loaded) return mi_fail(it, MI_E_STATE, "invoke without a loaded model", "", -1);
+  for (uint32_t i = 0; i < it->n_ops; i++) {
+    const mi_op_t *op = &it->ops[i];
+    if (!op->skip) mi_find_kernel(op->code)->invoke(it, op);
+  }
+  return MI_OK;
+}
+
+mi_tensor_t *mi_int8_input(mi_interp_t *it) { return it->loaded ? &it->tensors[it->int8_in] : 0; }
+mi_tensor_t *mi_int8_output(mi_interp_t *it) { return it->loaded ? &it->tensors[it->int8_out] : 0; }
 
 const char *mi_error(const mi_interp_t *it) { return it->error; }
 

@@ -15,6 +15,9 @@ typedef struct {
 
 const mi_kernel_t *mi_find_kernel(uint32_t code);
 
+/* Persistent bytes from the arena's end (prepare only); NULL when the arena is full. */
+uint8_t *mi_persistent(mi_interp_t *it, uint32_t bytes);
+
 /* Sets the error message (parts joined, a negative num is omitted) and returns code. */
 int mi_fail(mi_interp_t *it, int code, const char *a, const char *b, int32_t num);
 /* Appends to the error message (truncating at MI_ERROR_SIZE - 1). */

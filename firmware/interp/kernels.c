@@ -99,14 +99,29 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
     return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   if (!quantized_i8(in) || !quantized_i8(w) || !quantized_i8(out))
     return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
-  if (w->scales != 1u)
-    return op_fail(it, op, MI_E_UNSUPPORTED, "per-channel weights");
-
-  /* GetQuantizedConvolutionMultipler: (double)(float)(s_in * s_w) / (double)s_out */
   int shift;
-  if (!mi_quantize_multiplier_ratio(in->scale * w->scale, out->scale, it->rounding, &op->multiplier, &shift))
-    return op_fail(it, op, MI_E_UNSUPPORTED, "multiplier out of range");
-  op->shift = (int8_t)shift;
+  if (w->scales != 1u) {
+    /* per-channel: one scale per output unit along dimension 0; TFLM multiplies in double */
+    if (w->scales != units || w->qdim != 0u) return op_fail(it, op, MI_E_UNSUPPORTED, "weight scales");
+    op->per_channel = mi_persistent(it, 5u * units);
+    if (!op->per_channel) return mi_fail(it, MI_E_TOO_BIG, "arena too small", "", -1);
+    for (uint32_t u = 0; u < units; u++) {
+      uint32_t bits = fb_u32(fb, w->scales_pos + 4u * u);
+      float ws;
+      memcpy(&ws, &bits, 4);
+      int32_t m;
+      if (fb->bad || !(ws > 0.0f) ||
+          !mi_quantize_multiplier_product(in->scale, ws, out->scale, it->rounding, &m, &shift))
+        return op_fail(it, op, MI_E_UNSUPPORTED, "weight scales");
+      memcpy(op->per_channel + 4u * u, &m, 4);
+      op->per_channel[4u * units + u] = (uint8_t)(int8_t)shift;
+    }
+  } else {
+    /* GetQuantizedConvolutionMultipler: (double)(float)(s_in * s_w) / (double)s_out */
+    if (!mi_quantize_multiplier_ratio(in->scale * w->scale, out->scale, it->rounding, &op->multiplier, &shift))
+      return op_fail(it, op, MI_E_UNSUPPORTED, "multiplier out of range");
+    op->shift = (int8_t)shift;
+  }
   op->in_offset = (int16_t)-in->zero_point;
   op->w_offset = (int16_t)-w->zero_point;
   op->out_offset = (int16_t)out->zero_point;
@@ -130,7 +145,12 @@ static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
       for (uint32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + w_off) * (x[d] + in_off));
       w += depth;
       if (bias) acc += mi_ld32(bias + 4u * u);
-      int32_t v = mi_mbqm((int32_t)acc, op->multiplier, op->shift, it->rounding) + op->out_offset;
+      int32_t mult = op->multiplier, shift = op->shift;
+      if (op->per_channel) {
+        mult = (int32_t)mi_ld32(op->per_channel + 4u * u);
+        shift = (int8_t)op->per_channel[4u * units + u];
+      }
+      int32_t v = mi_mbqm((int32_t)acc, mult, shift, it->rounding) + op->out_offset;
       if (v < op->act_min) v = op->act_min;
       if (v > op->act_max) v = op->act_max;
       *y++ = (int8_t)v;

@@ -55,7 +55,9 @@ typedef struct {
   uint8_t type;        /* MI_TYPE_* */
   uint8_t ndims;
   uint8_t is_const;
-  uint8_t scales;      /* number of scales (1 = per-tensor) */
+  uint8_t scales;      /* number of scales (1 = per-tensor), 255 = more */
+  uint8_t qdim;        /* quantized_dimension */
+  uint32_t scales_pos; /* flatbuffer position of the scale vector */
   int16_t first, last; /* lifetime in operator indices, -1 = not used by the graph */
   uint32_t arena_off;
 } mi_tensor_t;
@@ -72,6 +74,8 @@ typedef struct {
   int16_t in_offset, w_offset, out_offset;
   int16_t act_min, act_max;
   uint16_t batches, depth, units;
+  uint8_t skip;        /* float-I/O QUANTIZE/DEQUANTIZE left out of mi_invoke_int8 */
+  uint8_t *per_channel; /* per-channel weights: int32 multipliers[units], int8 shifts[units] (arena) */
 } mi_op_t;
 
 typedef struct {
@@ -79,12 +83,14 @@ typedef struct {
   uint32_t model_len;
   uint8_t *arena;
   uint32_t arena_size;
-  uint32_t arena_used;
+  uint32_t arena_used;       /* activations + persistent (per-channel parameters) */
+  uint32_t persistent;       /* bytes at the arena's end holding per-channel parameters */
   int rounding;              /* MI_ROUNDING_*; set by mi_init, may be changed before mi_load */
   int loaded;
   uint16_t n_tensors, n_ops;
   uint8_t n_inputs, n_outputs;
   int16_t inputs[MI_MAX_IO], outputs[MI_MAX_IO];
+  int16_t int8_in, int8_out; /* the int8 core's input and output tensors (see mi_invoke_int8) */
   mi_tensor_t tensors[MI_MAX_TENSORS];
   mi_op_t ops[MI_MAX_OPS];
   char error[MI_ERROR_SIZE];
@@ -95,6 +101,12 @@ void mi_init(mi_interp_t *it);
 /* Parses, prepares and plans. On failure returns MI_E_* and mi_error() says what, by name. */
 int mi_load(mi_interp_t *it, const uint8_t *model, uint32_t len, uint8_t *arena, uint32_t arena_size);
 int mi_invoke(mi_interp_t *it);
+/* Runs the int8 core: like TFLM's demo (and models/reference), a float input QUANTIZE and a
+ * float output DEQUANTIZE are left out; feed mi_int8_input and read mi_int8_output.
+ * For models with int8 I/O this is mi_invoke. */
+int mi_invoke_int8(mi_interp_t *it);
+mi_tensor_t *mi_int8_input(mi_interp_t *it);
+mi_tensor_t *mi_int8_output(mi_interp_t *it);
 const char *mi_error(const mi_interp_t *it);
 mi_tensor_t *mi_input(mi_interp_t *it, uint32_t i);
 mi_tensor_t *mi_output(mi_interp_t *it, uint32_t i);

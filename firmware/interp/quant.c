@@ -106,36 +106,56 @@ static int finish_multiplier(uint64_t q53, int exponent, int rounding, int32_t *
   return 1;
 }
 
-int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *multiplier, int *shift) {
-  *multiplier = 0;
-  *shift = 0;
-  if (num == 0.0f) return 1;
-  uint32_t ma, mb;
-  int ea, eb;
-  if (!float_parts(num, &ma, &ea) || !float_parts(den, &mb, &eb)) return 0;
-  if (ma < mb) { /* make the ratio ma / mb fall in [1, 2) */
-    ma <<= 1;
-    ea--;
+/* QuantizeMultiplier of (mn * 2^en) / (md * 2^ed), mn < 2^48 and md in [2^23, 2^24). */
+static int ratio_multiplier(uint64_t mn, int en, uint32_t md, int ed, int rounding, int32_t *multiplier, int *shift) {
+  while (mn < ((uint64_t)1 << 47)) { /* top bit to bit 47, level with md << 24 */
+    mn <<= 1;
+    en--;
+  }
+  uint64_t d = (uint64_t)md << 24;
+  ed -= 24;
+  if (mn < d) { /* make the ratio fall in [1, 2) */
+    mn <<= 1;
+    en--;
   }
   /* long division: 1 integer bit + 52 fraction bits + 1 guard bit, then the sticky rest */
-  uint64_t q = 1;
-  uint32_t r = ma - mb;
+  uint64_t q = 1, r = mn - d;
   for (int i = 0; i < 53; i++) {
     r <<= 1;
     q <<= 1;
-    if (r >= mb) {
-      r -= mb;
+    if (r >= d) {
+      r -= d;
       q |= 1u;
     }
   }
   uint64_t guard = q & 1u, q53 = q >> 1;
-  if (guard && (r != 0u || (q53 & 1u))) q53++; /* round to nearest, ties to even */
-  int exponent = ea - eb + 1;                   /* value = q53 * 2^(ea - eb - 52) */
+  if (guard && (r != 0u || (q53 & 1u))) q53++; /* IEEE division: nearest, ties to even */
+  int exponent = en - ed + 1;                   /* value = q53 * 2^(en - ed - 52) */
   if (q53 == ((uint64_t)1 << 53)) {
     q53 >>= 1;
     exponent++;
   }
   return finish_multiplier(q53, exponent, rounding, multiplier, shift);
+}
+
+int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *multiplier, int *shift) {
+  uint32_t ma, mb;
+  int ea, eb;
+  *multiplier = 0;
+  *shift = 0;
+  if (num == 0.0f) return 1;
+  if (!float_parts(num, &ma, &ea) || !float_parts(den, &mb, &eb)) return 0;
+  return ratio_multiplier(ma, ea, mb, eb, rounding, multiplier, shift);
+}
+
+int mi_quantize_multiplier_product(float a, float b, float den, int rounding, int32_t *multiplier, int *shift) {
+  uint32_t ma, mb, md;
+  int ea, eb, ed;
+  *multiplier = 0;
+  *shift = 0;
+  if (a == 0.0f || b == 0.0f) return 1;
+  if (!float_parts(a, &ma, &ea) || !float_parts(b, &mb, &eb) || !float_parts(den, &md, &ed)) return 0;
+  return ratio_multiplier((uint64_t)ma * mb, ea + eb, md, ed, rounding, multiplier, shift); /* exact product */
 }
 
 static int32_t srdhm(int32_t a, int32_t b) {

@@ -24,6 +24,9 @@ int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *
  * IEEE double division would (nearest, ties to even), then to Q31 half away from zero.
  * Bit-identical to mi_quantize_multiplier on that double; the host test checks it. */
 int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *multiplier, int *shift);
+/* The same for ((double)a * (double)b) / (double)den: the per-channel multiplier, where TFLM
+ * multiplies the scales in double (the product of two floats is exact in a double). */
+int mi_quantize_multiplier_product(float a, float b, float den, int rounding, int32_t *multiplier, int *shift);
 /* MultiplyByQuantizedMultiplier. */
 int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding);
 /* float -> int8 as AffineQuantize: round(v / scale) + zp, clamped. */

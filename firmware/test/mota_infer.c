@@ -56,9 +56,10 @@ int main(int argc, char **argv) {
     free(model);
     return 2;
   }
-  mi_tensor_t *in = mi_input(&it, 0), *out = mi_output(&it, 0);
+  mi_tensor_t *in = mi_int8_input(&it), *out = mi_int8_output(&it);
   if (info) {
-    printf("operators: %u\ntensors: %u\narena_used: %u\n", it.n_ops, it.n_tensors, it.arena_used);
+    printf("operators: %u\ntensors: %u\narena_used: %u\npersistent: %u\n", it.n_ops, it.n_tensors, it.arena_used,
+           it.persistent);
     for (uint32_t i = 0; i < it.n_ops; i++) printf("op %u: %s\n", i, mi_op_name(it.ops[i].code));
     free(model);
     return 0;
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
   }
   for (int v = -128; v <= 127; v++) {
     memset(in->data, v, in->bytes);
-    mi_invoke(&it);
+    mi_invoke_int8(&it);
     printf("%d:", v);
     for (uint32_t i = 0; i < out->elements; i++) {
       if (out->type == MI_TYPE_INT8) printf(" %d", ((int8_t *)out->data)[i]);

@@ -42,9 +42,10 @@ static int try_model(const uint8_t *bytes, uint32_t len) {
   int rc = mi_load(&it, copy, len, arena, sizeof arena);
   if (rc == MI_OK) {
     loaded++;
-    mi_tensor_t *in = mi_input(&it, 0);
+    mi_tensor_t *in = mi_int8_input(&it);
     for (int v = -128; v <= 127; v += 85) {
       memset(in->data, v, in->bytes);
+      mi_invoke_int8(&it);
       mi_invoke(&it);
     }
   } else {

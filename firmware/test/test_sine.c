@@ -73,6 +73,16 @@ int main(void) {
       int ok1 = mi_quantize_multiplier((double)fa / (double)fb, rounding, &m1, &s1);
       int ok2 = mi_quantize_multiplier_ratio(fa, fb, rounding, &m2, &s2);
       compared++;
+      int32_t m3, m4;
+      int s3, s4;
+      float fc = fa * 0.75f + 1e-30f; /* a third factor for the product form */
+      int ok3 = isfinite(fc) && mi_quantize_multiplier(((double)fa * (double)fc) / (double)fb, rounding, &m3, &s3);
+      int ok4 = isfinite(fc) && mi_quantize_multiplier_product(fa, fc, fb, rounding, &m4, &s4);
+      if (ok3 != ok4 || (ok3 && (m3 != m4 || s3 != s4))) {
+        if (mismatches++ < 5)
+          fprintf(stderr, "product multiplier %a * %a / %a (rounding %d): double %d %d*2^%d, integer %d %d*2^%d\n",
+                  (double)fa, (double)fc, (double)fb, rounding, ok3, m3, s3, ok4, m4, s4);
+      }
       if (ok1 != ok2 || (ok1 && (m1 != m2 || s1 != s2))) {
         if (mismatches++ < 5)
           fprintf(stderr, "multiplier %a / %a (rounding %d): double %d %d*2^%d, integer %d %d*2^%d\n", (double)fa,
