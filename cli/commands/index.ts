@@ -4,8 +4,15 @@ import { register as keygen } from './keygen.ts';
 import { register as packageCmd } from './package.ts';
 import { register as verify } from './verify.ts';
 import { register as inspect } from './inspect.ts';
+import { register as push } from './push.ts';
+import { register as info } from './info.ts';
+import { register as devices } from './devices.ts';
+import { register as monitor } from './monitor.ts';
+import { register as rollback } from './rollback.ts';
+import { register as confirm } from './confirm.ts';
+import { register as reboot } from './reboot.ts';
 
 /** Each subcommand module exports a `register(program)`; list them here in help order. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [model, keygen, packageCmd, verify, inspect];
+export const commands: RegisterCommand[] = [model, keygen, packageCmd, verify, inspect, push, info, devices, monitor, rollback, confirm, reboot];
