@@ -74,7 +74,7 @@ static void report_system(clock_source_t clk) {
   for (uint32_t i = 0; i < 12u; i++) text_hex(uid[i], 2);
   text_end();
   uint32_t rf = board_reset_flags();
-  text_line("reset", (rf & (1u << 29)) ? "watchdog" : (rf & (1u << 28)) ? "software" : (rf & (1u << 27)) ? "power-on" : "pin");
+  text_line("reset", (rf & (1u << 29)) ? "watchdog" : (rf & (1u << 28)) ? "software" : (rf & (1u << 27)) ? "power-on" : (rf & (1u << 26)) ? "pin" : "unknown");
 }
 
 static void report_slot(const mota_slot_choice_t *c) {
