@@ -34,7 +34,7 @@ typedef struct {
 } msim_ctl_t;
 
 #define CACHE_SLOTS 4096u /* block cache: address -> instruction count */
-#define FAST_SLOTS 16u    /* hot status registers */
+#define FAST_SLOTS 64u    /* hot status registers, direct-mapped */
 
 typedef struct {
   uint32_t addr;
@@ -71,6 +71,7 @@ typedef struct msim {
   fast_entry_t fast[FAST_SLOTS];
   /* poll-loop detection */
   uint32_t poll_block;
+  uint32_t last_block;
   uint32_t poll_count;
   int poll_read_seen; /* a fast-cache read happened in the current block */
   int poll_other_io;  /* any other MMIO access in the current block */
@@ -182,7 +183,8 @@ static void poll_check(msim *s, uint32_t addr, uint32_t n, uint32_t has_store) {
     if (valid < limit) limit = valid;
     double ahead = limit - s->ctl.icount;
     if (ahead > n) {
-      double iters = (double)(uint64_t)(ahead / n);
+      /* this block is still counted after the skip: land on the first boundary >= limit */
+      double iters = (double)(uint64_t)((ahead + n - 1) / n) - 1;
       s->ctl.icount += iters * n;
       s->ctl.skipped += iters * n;
     }
@@ -201,29 +203,40 @@ static void apply_fixup(msim *s) {
 
 static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
   msim *s = user;
-  apply_fixup(s);
+  if (s->fixup_pending) apply_fixup(s);
   if (s->ctl.icount >= s->ctl.budget) {
     uc_emu_stop(uc); /* not counted: the block does not run */
     return;
   }
-  uint32_t has_store;
-  uint32_t n = block_count(s, (uint32_t)address, size, &has_store);
-  if (s->ctl.skip_until > 0) poll_check(s, (uint32_t)address, n, has_store);
+  uint32_t addr = (uint32_t)address;
+  uint32_t n, has_store;
+  const block_entry_t *e = &s->cache[(addr >> 1) & (CACHE_SLOTS - 1u)];
+  if (e->addr == addr && e->size == size && e->gen == s->gen) {
+    n = e->count;
+    has_store = e->has_store;
+  } else {
+    n = block_count(s, addr, size, &has_store);
+  }
+  if (s->poll_read_seen) {
+    poll_check(s, addr, n, has_store);
+  } else if (s->poll_block != addr || s->poll_other_io) {
+    s->poll_block = addr;
+    s->poll_have_regs = 0;
+    s->poll_other_io = 0;
+  }
   s->ctl.icount += n;
-  s->ctl.last_block = (double)address;
+  s->last_block = addr;
 }
 
-static int fast_lookup(msim *s, uint32_t addr, uint32_t *value) {
-  for (uint32_t i = 0; i < FAST_SLOTS; i++) {
-    fast_entry_t *f = &s->fast[i];
-    if (f->addr == addr) {
-      if (s->ctl.icount < f->valid_until && f->gen == s->ctl.fast_gen) {
-        *value = f->value;
-        if (f->valid_until < s->poll_valid) s->poll_valid = f->valid_until;
-        return 1;
-      }
-      return 0;
-    }
+/* Direct-mapped by word address: one compare on the hot path. */
+#define FAST_INDEX(addr) (((addr) >> 2) & (FAST_SLOTS - 1u))
+
+static inline int fast_lookup(msim *s, uint32_t addr, uint32_t *value) {
+  fast_entry_t *f = &s->fast[FAST_INDEX(addr)];
+  if (f->addr == addr && s->ctl.icount < f->valid_until && f->gen == s->ctl.fast_gen) {
+    *value = f->value;
+    if (f->valid_until < s->poll_valid) s->poll_valid = f->valid_until;
+    return 1;
   }
   return 0;
 }
@@ -233,7 +246,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
   msim *s = user;
   uint32_t addr = base + (uint32_t)offset;
   uint32_t v;
-  if (size == 4 && fast_lookup(s, addr, &v)) {
+  if (__builtin_expect(size == 4, 1) && fast_lookup(s, addr, &v)) {
     s->ctl.fast_reads += 1;
     s->poll_read_seen = 1;
     return v;
@@ -365,18 +378,7 @@ int msim_invalidate(msim *s, uint32_t addr, uint32_t len) {
 }
 
 int msim_fast_set(msim *s, uint32_t addr, uint32_t value, double valid_until) {
-  fast_entry_t *free_slot = NULL;
-  for (uint32_t i = 0; i < FAST_SLOTS; i++) {
-    if (s->fast[i].addr == addr) {
-      s->fast[i].value = value;
-      s->fast[i].valid_until = valid_until;
-      s->fast[i].gen = s->ctl.fast_gen;
-      return 0;
-    }
-    if (!free_slot && s->fast[i].addr == 0) free_slot = &s->fast[i];
-  }
-  if (!free_slot) return -1;
-  *free_slot = (fast_entry_t){addr, value, valid_until, s->ctl.fast_gen};
+  s->fast[FAST_INDEX(addr)] = (fast_entry_t){addr, value, valid_until, s->ctl.fast_gen};
   return 0;
 }
 
@@ -437,6 +439,7 @@ int msim_run(msim *s) {
   s->poll_valid = 1e300;
   int err = uc_emu_start(s->uc, pc | 1u, 0xFFFFFFFEull, 0, 0);
   apply_fixup(s);
+  s->ctl.last_block = s->last_block;
   return err;
 }
 
