@@ -35,6 +35,8 @@ export interface FakeDeviceOptions {
   resetMs?: number;
   listenMs?: number;
   selftestMs?: number;
+  /** In app mode, a plot frame of y_ref = sin(x) and y_pred (off by 0.01) every this many ms; 0: none. */
+  plotEveryMs?: number;
   /** The app's boot report; default two lines naming the model. */
   report?: (d: { name: string; version: string; slot: string; state: string }) => string[];
 }
@@ -73,7 +75,7 @@ export class FakeDevice {
 
   constructor(options: FakeDeviceOptions) {
     this.o = {
-      slotSize: 98304, pageSize: 2048, window: 4, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
+      slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
       selftestPasses: () => true,
       report: ({ name, version, slot, state }) => [`mota app: model ${name} ${version}`, `slot ${slot} state ${state}`],
       ...options,
@@ -225,6 +227,7 @@ export class FakeDevice {
     const h = decodeHeader(this.flash[slot]!);
     const version = `${h.version.major}.${h.version.minor}.${h.version.patch}`;
     for (const line of this.o.report({ name: h.name, version, slot: slot === 0 ? 'A' : 'B', state: trial ? 'TRIAL' : 'CONFIRMED' })) this.print(line);
+    if (this.o.plotEveryMs > 0) this.plot(slot, 0);
     if (!trial) return;
     this.later(this.o.selftestMs, () => {
       if (this.mode !== 'app' || this.runningSlot !== slot) return;
@@ -235,6 +238,18 @@ export class FakeDevice {
         this.print('selftest: pass');
         if (this.o.autoConfirm) this.reset('CONFIRM');
       }
+    });
+  }
+
+  private plot(slot: number, step: number): void {
+    this.later(this.o.plotEveryMs, () => {
+      if (this.mode !== 'app' || this.runningSlot !== slot) return;
+      const x = (step % 50) * ((2 * Math.PI) / 50);
+      const frame = Buffer.from([0x7e, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f]);
+      frame.writeInt16LE(Math.round(Math.sin(x) * 1000) + 1000, 2);
+      frame.writeInt16LE(Math.round((Math.sin(x) + 0.01) * 1000) + 1000, 4);
+      this.write(frame);
+      this.plot(slot, step + 1);
     });
   }
 
