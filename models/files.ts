@@ -1,5 +1,4 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { MotaError } from '../common/errors.ts';
 import { readTflite } from './tflite/reader.ts';
 import type { TfliteModel } from './tflite/model.ts';
@@ -18,20 +17,4 @@ export function readTfliteFile(file: string): TfliteModel {
     );
   }
   return readTflite(bytes);
-}
-
-/** Writes a file atomically: a temporary file in the same directory, then rename over the target. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temporary file was never created.
-    }
-    throw new MotaError('MODEL_WRITE_FAILED', `cannot write ${file}: ${(e as Error).message}`, 'check that the directory exists and is writable');
-  }
 }

@@ -7,4 +7,4 @@ export { inspectModel, planArena, formatSummary, ARENA_ALIGNMENT, type ModelSumm
 export { writeFullyConnectedModel, type FullyConnectedModelSpec, type FullyConnectedLayerSpec, type QuantParams } from './tflite/writer.ts';
 export { trainSine, sineMse, SINE_DEFAULTS, type TrainSineOptions, type TrainSineResult } from './train/sine.ts';
 export { quantizeValue, dequantizeValue } from './train/quantize.ts';
-export { readTfliteFile, writeFileAtomic } from './files.ts';
+export { readTfliteFile } from './files.ts';

@@ -23,4 +23,4 @@ export {
   type VerifiedPackage, type InspectedPackage, type VerifyOptions, type SignatureStatus,
 } from './package/verify.ts';
 export { layouts, packageCapacity, parseLayout, isBoard, BOARDS, type Board, type BoardLayout, type Region } from './layout.ts';
-export { writeFileAtomic, readInputFile } from './files.ts';
+export { writeFileAtomic, readInputFile } from '../common/files.ts';

@@ -61,9 +61,9 @@ describe('mota model', () => {
     expect(r.stderr).toContain('--seed must be an integer');
   });
 
-  it('train-sine into a missing directory fails with MODEL_WRITE_FAILED', () => {
+  it('train-sine into a missing directory fails with FILE_WRITE_FAILED', () => {
     const r = mota('model', 'train-sine', '--epochs', '1', '--out', path.join(tmpdir(), 'no-such-dir-mota', 'x.tflite'));
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('[MODEL_WRITE_FAILED]');
+    expect(r.stderr).toContain('[FILE_WRITE_FAILED]');
   });
 });

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { formatSummary, inspectModel, readTfliteFile, SINE_DEFAULTS, trainSine, writeFileAtomic } from '../../models/index.ts';
+import { formatSummary, inspectModel, readTfliteFile, SINE_DEFAULTS, trainSine } from '../../models/index.ts';
+import { writeFileAtomic } from '../../common/files.ts';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {

@@ -5,7 +5,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { MotaError } from '../../common/errors.ts';
-import { writeFileAtomic } from '../files.ts';
+import { writeFileAtomic } from '../../common/files.ts';
 import { toHex } from './format.ts';
 
 /** A public key the verifier trusts, with what the header refers to it by. */

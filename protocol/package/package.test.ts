@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MotaError } from '../../common/errors.ts';
 import { readTflite, ReferenceInterpreter } from '../../models/index.ts';
-import { writeFileAtomic } from '../files.ts';
+import { writeFileAtomic } from '../../common/files.ts';
 import { layouts } from '../layout.ts';
 import { buildPackage } from './build.ts';
 import { compareVersions, decodeHeader, parseVersion } from './header.ts';

@@ -13,7 +13,7 @@ import { FILE_CAPACITY, OFF, PKG_ERROR_NUMBERS, toHex, type PackageErrorCode } f
 import { loadPrivateKey, loadPublicKey, type TrustedKey } from '../package/keys.ts';
 import { deriveSelfTest, encodeSelfTest, type SelfTest } from '../package/selftest.ts';
 import { layouts } from '../layout.ts';
-import { writeFileAtomic } from '../files.ts';
+import { writeFileAtomic } from '../../common/files.ts';
 import { crc32WordOrder } from '../package/crc.ts';
 import type { KeyObject } from 'node:crypto';
 
