@@ -137,6 +137,8 @@ export class Board extends EventEmitter<BoardEvents> {
   private halted = false;
   private stopRequested = false;
   private running = false;
+  private closed = false;
+  private runPromise: Promise<unknown> | undefined;
   private cut: CutOptions = {};
   private flashDirty = false;
   private lastSaveWall = 0;
@@ -161,7 +163,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.skipPolling = opts.skipPolling ?? true;
 
     this.cpu = new NativeCpu(this.io);
-    this.clock = new VirtualClock(this.cpu.ctl, opts.cpi ?? 1);
+    this.clock = new VirtualClock(this.cpu, opts.cpi ?? 1);
     const flash = this.cpu.mapMemory(FLASH_MEM_BASE, chip.flashSize, PROT_READ | PROT_EXEC, true);
     this.cpu.mapMemory(0, chip.flashSize, PROT_READ | PROT_EXEC, false, flash.ptr); // boot alias (BOOT0 = 0)
     this.flash = flash.bytes;
@@ -521,8 +523,15 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Runs the board; resolves when the first stop condition is met. Yields to the event loop between slices. */
-  async run(opts: RunOptions): Promise<RunResult> {
+  run(opts: RunOptions = {}): Promise<RunResult> {
+    if (this.closed) throw new MotaError('SIM_CLOSED', 'run() on a closed board', 'create a new Board');
     if (this.running) throw new MotaError('SIM_BUSY', 'run() called while the board is already running', 'await the previous run()');
+    const p = this.runLoop(opts);
+    this.runPromise = p.catch(() => undefined);
+    return p;
+  }
+
+  private async runLoop(opts: RunOptions): Promise<RunResult> {
     this.running = true;
     this.stopRequested = false;
     try {
@@ -730,7 +739,10 @@ export class Board extends EventEmitter<BoardEvents> {
 
   /** Saves the flash file, closes the pty and frees the engine. The board is unusable afterwards. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.stop();
+    await this.runPromise;
+    this.closed = true;
     if (this.flashDirty) this.saveFlash();
     await this.pty?.close();
     this.pty = undefined;

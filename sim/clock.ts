@@ -22,11 +22,16 @@ export class VirtualClock {
   private queue: Timer[] = [];
   private seq = 0;
 
+  /** `shared.ctl` is the native control block (replaced by a copy when the engine closes). */
   constructor(
-    private readonly ctl: Float64Array,
+    private readonly shared: { ctl: Float64Array },
     cpi = 1,
   ) {
     this.cpi = cpi;
+  }
+
+  private get ctl(): Float64Array {
+    return this.shared.ctl;
   }
 
   get instructions(): number {

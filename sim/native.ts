@@ -119,8 +119,9 @@ export function loadNative(): { fns: NativeApi; ioProto: koffi.IKoffiCType } {
 export class NativeCpu {
   readonly fns: NativeApi;
   readonly handle: unknown;
-  /** Shared control block: icount, budget, statistics (see Ctl). */
-  readonly ctl: Float64Array;
+  /** Shared control block: icount, budget, statistics (see Ctl). A plain copy after close(). */
+  ctl: Float64Array;
+  private closed = false;
   private readonly callback: unknown;
 
   constructor(io: IoCallback) {
@@ -181,6 +182,9 @@ export class NativeCpu {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctl = new Float64Array(this.ctl);
     this.fns.msim_free(this.handle);
     koffi.unregister(this.callback as koffi.IKoffiRegisteredCallback);
   }
