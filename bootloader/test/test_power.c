@@ -37,7 +37,17 @@ static void setup(scenario_t s) {
   dev_boot(&d);
   dev_reset(&d, MOTA_REQ_CONFIRM, MOTA_SLOT_A);
   dev_boot(&d);
-  if (s == INSTALL) return;
+  if (s == INSTALL) {
+    /* slot B keeps the remains of a bigger model whose trial failed: stale bytes beyond
+     * the write point are what the resume rule must never mistake for uploaded data */
+    CHECK_EQ(dev_upload(&d, &pkg_big, 0, -1, NULL), 0, "setup: install the big model");
+    dev_reset(&d, MOTA_REQ_NONE, 0);
+    dev_boot(&d);
+    dev_reset(&d, MOTA_REQ_NONE, 0);
+    mota_boot_t b = dev_boot(&d);
+    CHECK(b.slot == MOTA_SLOT_A && d.bl.journal.st.state[MOTA_SLOT_B] == MOTA_STATE_REJECTED, "setup: big model rejected");
+    return;
+  }
   CHECK_EQ(dev_upload(&d, &pkg_v110, 0, -1, NULL), 0, "setup: install 1.1.0");
   dev_reset(&d, MOTA_REQ_NONE, 0);
   dev_boot(&d);
@@ -161,5 +171,5 @@ void test_power_cuts(const char *dir) {
     }
   }
   CHECK(resumed > 0, "some cuts were recovered by resuming");
-  printf("power cuts: %llu cuts, every one recovered (%llu during upload)\n", total_cuts, resumed);
+  printf("power cuts: %llu cuts checked (%llu during an upload)\n", total_cuts, resumed);
 }
