@@ -420,8 +420,25 @@ export class Board extends EventEmitter<BoardEvents> {
       }
       if (kind === IO_READ) {
         const v = this.bus.read(addr, size);
-        if (size === 4 && this.bus.isStable(addr)) this.cpu.fastSet(addr, v, ctl[Ctl.budget]!);
-        else ctl[Ctl.fastGen]!++;
+        const until = size === 4 ? this.bus.stableUntilNs(addr) : -Infinity;
+        if (until > -Infinity && (until === Infinity || until > this.clock.nowNs())) {
+          // cached natively (applied when this callback returns): later polls stay in C
+          ctl[Ctl.setAddr] = addr;
+          ctl[Ctl.setValue] = v;
+          ctl[Ctl.setUntil] = until === Infinity ? ctl[Ctl.budget]! : Math.min(ctl[Ctl.budget]!, this.clock.icountAt(until));
+          const counting = this.bus.countingAt(addr);
+          if (counting) {
+            // linear in instructions while this native run lasts (no stalls inside a run)
+            const nsPerInstr = (this.clock.cpi * 1e9) / this.clock.hz;
+            ctl[Ctl.setValue] = counting.base >>> 0;
+            ctl[Ctl.setI0] = this.clock.instructions - (this.clock.nowNs() - counting.originNs) / nsPerInstr;
+            ctl[Ctl.setRate] = counting.perNs * nsPerInstr;
+          } else {
+            ctl[Ctl.setRate] = 0;
+          }
+        } else {
+          ctl[Ctl.fastGen]!++;
+        }
         return v;
       }
       ctl[Ctl.fastGen]!++;

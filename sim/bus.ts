@@ -76,8 +76,16 @@ export class Bus {
     );
   }
 
-  isStable(addr: number): boolean {
+  countingAt(addr: number): { base: number; originNs: number; perNs: number } | undefined {
     const m = this.find(addr);
-    return m.periph.isStable?.(addr - m.base) ?? false;
+    return m.periph.countingAt?.(addr - m.base);
+  }
+
+  /** Until when (virtual ns) a value just read at `addr` may be served from the native cache. */
+  stableUntilNs(addr: number): number {
+    const m = this.find(addr);
+    const off = addr - m.base;
+    if (m.periph.stableUntilNs) return m.periph.stableUntilNs(off);
+    return m.periph.isStable?.(off) ? Infinity : -Infinity;
   }
 }

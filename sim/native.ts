@@ -37,6 +37,11 @@ export const Ctl = {
   decodeErrors: 9,
   intno: 10,
   fastGen: 11,
+  setAddr: 12,
+  setValue: 13,
+  setUntil: 14,
+  setI0: 15,
+  setRate: 16,
 } as const;
 
 export type IoCallback = (kind: number, addr: number, size: number, value: number) => number;

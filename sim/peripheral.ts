@@ -12,6 +12,16 @@ export interface Peripheral {
   writeUint32(offset: number, value: number): void;
   /** True when reading `offset` has no side effect and its value changes only on an event or a write. */
   isStable?(offset: number): boolean;
+  /**
+   * For registers that change with time (a timer's counter): virtual time (ns) until which
+   * the value just read stays the same, or -Infinity when it must not be cached. Overrides isStable.
+   */
+  stableUntilNs?(offset: number): number;
+  /**
+   * For a counting register (a timer's CNT): its value is `base + floor((t - originNs) · perNs)`
+   * (mod 2^32) until stableUntilNs, so the native layer can answer reads without JavaScript.
+   */
+  countingAt?(offset: number): { base: number; originNs: number; perNs: number } | undefined;
 }
 
 export function hex(n: number, digits = 8): string {

@@ -5,6 +5,7 @@
  * a value cache for hot status registers, and forwarding every other MMIO access and every
  * store to flash to one JavaScript callback. Everything else lives in TypeScript.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ typedef struct {
   double decode_errors; /* blocks whose bytes could not be read for decoding (must stay 0) */
   double intno;       /* CPU exception taken (BKPT, UDF, SVC...), -1 when none */
   double fast_gen;    /* bumped by JavaScript: every cached status value becomes stale */
+  double set_addr;    /* JavaScript's answer to a read may ask to cache it: address (0 = no) ... */
+  double set_value;   /* ... value ... */
+  double set_until;   /* ... valid while icount < set_until ... */
+  double set_i0;      /* ... counting: value + floor((icount - set_i0) * set_rate) (rate 0: constant) */
+  double set_rate;
 } msim_ctl_t;
 
 #define CACHE_SLOTS 4096u /* block cache: address -> instruction count */
@@ -49,6 +55,8 @@ typedef struct {
   uint32_t value;
   double valid_until; /* icount bound; after it the read goes to JavaScript */
   double gen;         /* ctl.fast_gen when stored */
+  double i0;          /* counting registers (timer CNT): value + floor((icount - i0) * rate) */
+  double rate;
 } fast_entry_t;
 
 typedef struct {
@@ -228,14 +236,17 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
   s->last_block = addr;
 }
 
+int msim_fast_set(msim *s, uint32_t addr, uint32_t value, double valid_until);
+static void fast_set_counting(msim *s, uint32_t addr, uint32_t value, double valid_until, double i0, double rate);
+
 /* Direct-mapped by word address: one compare on the hot path. */
 #define FAST_INDEX(addr) (((addr) >> 2) & (FAST_SLOTS - 1u))
 
 static inline int fast_lookup(msim *s, uint32_t addr, uint32_t *value) {
   fast_entry_t *f = &s->fast[FAST_INDEX(addr)];
   if (f->addr == addr && s->ctl.icount < f->valid_until && f->gen == s->ctl.fast_gen) {
-    *value = f->value;
-    if (f->valid_until < s->poll_valid) s->poll_valid = f->valid_until;
+    *value = f->rate == 0 ? f->value : f->value + (uint32_t)(int64_t)floor((s->ctl.icount - f->i0) * f->rate);
+    if (f->valid_until < s->poll_valid) s->poll_valid = f->rate == 0 ? f->valid_until : 0;
     return 1;
   }
   return 0;
@@ -253,7 +264,13 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
   }
   s->poll_other_io = 1;
   s->ctl.io_calls += 1;
-  return s->io(IO_READ, addr, size, 0);
+  uint32_t r = s->io(IO_READ, addr, size, 0);
+  if (s->ctl.set_addr != 0) {
+    fast_set_counting(s, (uint32_t)s->ctl.set_addr, (uint32_t)s->ctl.set_value, s->ctl.set_until, s->ctl.set_i0,
+                      s->ctl.set_rate);
+    s->ctl.set_addr = 0;
+  }
+  return r;
 }
 
 static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user, uint32_t base) {
@@ -377,8 +394,12 @@ int msim_invalidate(msim *s, uint32_t addr, uint32_t len) {
   return uc_ctl_remove_cache(s->uc, (uint64_t)addr, (uint64_t)addr + len);
 }
 
+static void fast_set_counting(msim *s, uint32_t addr, uint32_t value, double valid_until, double i0, double rate) {
+  s->fast[FAST_INDEX(addr)] = (fast_entry_t){addr, value, valid_until, s->ctl.fast_gen, i0, rate};
+}
+
 int msim_fast_set(msim *s, uint32_t addr, uint32_t value, double valid_until) {
-  s->fast[FAST_INDEX(addr)] = (fast_entry_t){addr, value, valid_until, s->ctl.fast_gen};
+  fast_set_counting(s, addr, value, valid_until, 0, 0);
   return 0;
 }
 

@@ -215,6 +215,18 @@ export class Dwt extends PeripheralBase {
     return (this.cyccntBase + Math.floor(this.ctx.clock.cycles - this.cyclesAtBase)) % 0x100000000;
   }
 
+  stableUntilNs(offset: number): number {
+    return offset === 0x4 || offset === 0x0 ? Infinity : -Infinity;
+  }
+
+  /** CYCCNT counts CPU cycles: base + cycles since the anchor (the native layer wraps it mod 2^32). */
+  countingAt(offset: number): { base: number; originNs: number; perNs: number } | undefined {
+    if (offset !== 0x4 || !this.running()) return undefined;
+    const nowNs = this.ctx.clock.nowNs();
+    const base = this.cyccnt();
+    return { base, originNs: nowNs, perNs: this.ctx.clock.hz / 1e9 };
+  }
+
   readUint32(offset: number): number {
     switch (offset) {
       case 0x0: return this.ctrl >>> 0;

@@ -77,6 +77,19 @@ export class Timer2 extends PeripheralBase {
     return cnt;
   }
 
+  /** CNT counts linearly until the next overflow; PSC/ARR change only on writes. */
+  stableUntilNs(offset: number): number {
+    if (offset !== TIM_CNT) return offset === TIM_PSC || offset === TIM_ARR ? Infinity : -Infinity;
+    if (!(this.cr1 & CR1_CEN)) return Infinity;
+    const period = this.anchorCnt > this.arr ? 0x10000 : this.arr + 1;
+    return this.anchorNs + (period - this.anchorCnt) * this.tickNs() - 1e-6;
+  }
+
+  countingAt(offset: number): { base: number; originNs: number; perNs: number } | undefined {
+    if (offset !== TIM_CNT || !(this.cr1 & CR1_CEN)) return undefined;
+    return { base: this.anchorCnt, originNs: this.anchorNs, perNs: 1 / this.tickNs() };
+  }
+
   private setCount(cnt: number): void {
     this.stopped = cnt;
     this.anchorCnt = cnt;
