@@ -356,7 +356,7 @@ int mi_invoke(mi_interp_t *it) {
   return MI_OK;
 }
 
-int mi_invoke_int8(mi_interp_t *it) {
+__attribute__((noinline)) int mi_invoke_int8(mi_interp_t *it) {
   if (!it->loaded) return mi_fail(it, MI_E_STATE, "invoke without a loaded model", "", -1);
   for (uint32_t i = 0; i < it->n_ops; i++) {
     const mi_op_t *op = &it->ops[i];

@@ -122,6 +122,19 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
       return op_fail(it, op, MI_E_UNSUPPORTED, "multiplier out of range");
     op->shift = (int8_t)shift;
   }
+  /* Fold what does not depend on the input into one int32 per unit, so invoke only sums w*x:
+   * sum (w+wo)(x+xo) + bias = sum w*x + wo*sum x + [bias + xo*sum w + depth*wo*xo].
+   * All in uint32: identical to the wrapping int32 accumulator of the reference, mod 2^32. */
+  const uint32_t xo = (uint32_t)-in->zero_point, wo = (uint32_t)-w->zero_point;
+  op->base = (int32_t *)(void *)mi_persistent(it, 4u * units);
+  if (!op->base) return mi_fail(it, MI_E_TOO_BIG, "arena too small", "", -1);
+  const int8_t *wd = (const int8_t *)w->data;
+  for (uint32_t u = 0; u < units; u++) {
+    uint32_t sw = 0;
+    for (uint32_t d = 0; d < depth; d++) sw += (uint32_t)(int32_t)wd[u * depth + d];
+    uint32_t b = bias ? mi_ld32(bias->data + 4u * u) : 0u;
+    op->base[u] = (int32_t)(b + xo * sw + depth * wo * xo);
+  }
   op->in_offset = (int16_t)-in->zero_point;
   op->w_offset = (int16_t)-w->zero_point;
   op->out_offset = (int16_t)out->zero_point;
@@ -131,29 +144,58 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
   return activation_range(it, op, out);
 }
 
+/* The common case, kept tight for the M3 (most of a sine inference): per-tensor multiplier,
+ * double rounding, shift <= 0, symmetric weights. Same arithmetic as mi_mbqm; the accumulator
+ * is uint32: it wraps like the reference's int32 accumulator. */
+static void __attribute__((noinline)) fc_fast(const int8_t *x, const int8_t *w, int8_t *y, const int32_t *base,
+                                              uint32_t depth, uint32_t units, const mi_op_t *op) {
+  const int32_t m = op->multiplier, right = -op->shift;
+  const int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u), half = mask >> 1;
+  const int32_t lo = op->act_min, hi = op->act_max, out_off = op->out_offset;
+  for (const int32_t *end = base + units; base != end; base++) {
+    uint32_t s = (uint32_t)*base;
+    const int8_t *xp = x, *wend = w + depth;
+    for (const int8_t *w8 = w + (depth & ~7u); w != w8; w += 8, xp += 8)
+      s += (uint32_t)(w[0] * xp[0] + w[1] * xp[1] + w[2] * xp[2] + w[3] * xp[3] + w[4] * xp[4] + w[5] * xp[5] +
+                      w[6] * xp[6] + w[7] * xp[7]);
+    while (w != wend) s += (uint32_t)(*w++ * *xp++);
+    int32_t h = (int32_t)(((int64_t)(int32_t)s * m + ((int64_t)1 << 30)) >> 31);
+    int32_t v = (h >> right) + ((h & mask) > half + (int32_t)((uint32_t)h >> 31)) + out_off;
+    *y++ = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+  }
+}
+
 static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
   const int8_t *x = (const int8_t *)it->tensors[op->in[0]].data;
   const int8_t *w0 = (const int8_t *)it->tensors[op->in[1]].data;
-  const uint8_t *bias = (op->n_in > 2 && op->in[2] >= 0) ? it->tensors[op->in[2]].data : 0;
   int8_t *y = (int8_t *)it->tensors[op->out].data;
-  const int32_t in_off = op->in_offset, w_off = op->w_offset;
-  const uint32_t depth = op->depth, units = op->units;
-  for (uint32_t b = 0; b < op->batches; b++, x += depth) {
+  const int32_t *base = op->base;
+  const uint32_t depth = op->depth, units = op->units, wo = (uint32_t)op->w_offset;
+  const int rounding = it->rounding;
+  const int32_t lo = op->act_min, hi = op->act_max, out_off = op->out_offset;
+  const uint8_t *pc = op->per_channel;
+  for (uint32_t b = 0; b < op->batches; b++, x += depth, y += units) {
+    if (!pc && !wo && rounding == MI_ROUNDING_DOUBLE && op->shift <= 0) {
+      fc_fast(x, w0, y, base, depth, units, op);
+      continue;
+    }
+    uint32_t xterm = 0;
+    if (wo) { /* asymmetric weights: wo * sum x, once per batch */
+      uint32_t sx = 0;
+      for (uint32_t d = 0; d < depth; d++) sx += (uint32_t)(int32_t)x[d];
+      xterm = wo * sx;
+    }
     const int8_t *w = w0;
+    int32_t mult = op->multiplier, shift = op->shift;
     for (uint32_t u = 0; u < units; u++) {
-      uint32_t acc = 0; /* wraps like the int32 accumulator on two's-complement hardware */
-      for (uint32_t d = 0; d < depth; d++) acc += (uint32_t)((w[d] + w_off) * (x[d] + in_off));
-      w += depth;
-      if (bias) acc += mi_ld32(bias + 4u * u);
-      int32_t mult = op->multiplier, shift = op->shift;
-      if (op->per_channel) {
-        mult = (int32_t)mi_ld32(op->per_channel + 4u * u);
-        shift = (int8_t)op->per_channel[4u * units + u];
+      uint32_t s = (uint32_t)base[u] + xterm;
+      for (uint32_t d = 0; d < depth; d++) s += (uint32_t)(*w++ * x[d]);
+      if (pc) {
+        mult = (int32_t)mi_ld32(pc + 4u * u);
+        shift = (int8_t)pc[4u * units + u];
       }
-      int32_t v = mi_mbqm((int32_t)acc, mult, shift, it->rounding) + op->out_offset;
-      if (v < op->act_min) v = op->act_min;
-      if (v > op->act_max) v = op->act_max;
-      *y++ = (int8_t)v;
+      int32_t v = mi_mbqm((int32_t)s, mult, shift, rounding) + out_off;
+      y[u] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
     }
   }
 }

@@ -75,6 +75,7 @@ typedef struct {
   int16_t act_min, act_max;
   uint16_t batches, depth, units;
   uint8_t skip;        /* float-I/O QUANTIZE/DEQUANTIZE left out of mi_invoke_int8 */
+  int32_t *base;        /* FULLY_CONNECTED: bias + input-offset terms per unit (arena, persistent) */
   uint8_t *per_channel; /* per-channel weights: int32 multipliers[units], int8 shifts[units] (arena) */
 } mi_op_t;
 

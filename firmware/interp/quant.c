@@ -158,32 +158,6 @@ int mi_quantize_multiplier_product(float a, float b, float den, int rounding, in
   return ratio_multiplier((uint64_t)ma * mb, ea + eb, md, ed, rounding, multiplier, shift); /* exact product */
 }
 
-static int32_t srdhm(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  int64_t ab = (int64_t)a * (int64_t)b;
-  int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-}
-
-static int32_t rdbpot(int32_t x, int exponent) {
-  if (exponent == 0) return x;
-  int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
-  int32_t remainder = x & mask;
-  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
-int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding) {
-  if (rounding == MI_ROUNDING_SINGLE) {
-    int total = 31 - shift;
-    int64_t result = ((int64_t)x * multiplier + ((int64_t)1 << (total - 1))) >> total;
-    return (int32_t)(uint32_t)(uint64_t)result;
-  }
-  int left = shift > 0 ? shift : 0;
-  int right = shift > 0 ? 0 : -shift;
-  return rdbpot(srdhm((int32_t)((uint32_t)x << left), multiplier), right);
-}
-
 int8_t mi_quantize_f32(float v, float scale, int32_t zero_point) {
   float r = mi_roundf(v / scale);
   int32_t q;

@@ -27,8 +27,22 @@ int mi_quantize_multiplier_ratio(float num, float den, int rounding, int32_t *mu
 /* The same for ((double)a * (double)b) / (double)den: the per-channel multiplier, where TFLM
  * multiplies the scales in double (the product of two floats is exact in a double). */
 int mi_quantize_multiplier_product(float a, float b, float den, int rounding, int32_t *multiplier, int *shift);
-/* MultiplyByQuantizedMultiplier. */
-int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding);
+/* MultiplyByQuantizedMultiplier for a multiplier from QuantizeMultiplier (0 <= m < 2^31) and
+ * shift in [-31, 30]. Double rounding: SaturatingRoundingDoublingHighMul is
+ * trunc((ab + nudge) / 2^31) with nudge = ab >= 0 ? 2^30 : 1 - 2^30, which equals
+ * floor((ab + 2^30) / 2^31) for every ab (for ab < 0, trunc(n / 2^31) = floor((n + 2^31 - 1) / 2^31));
+ * its saturation case needs m = INT32_MIN, which never occurs. Then RoundingDivideByPOT. */
+static inline int32_t mi_mbqm(int32_t x, int32_t multiplier, int shift, int rounding) {
+  if (rounding == MI_ROUNDING_SINGLE) {
+    int total = 31 - shift;
+    return (int32_t)(uint32_t)(uint64_t)(((int64_t)x * multiplier + ((int64_t)1 << (total - 1))) >> total);
+  }
+  int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  int32_t a = (int32_t)((uint32_t)x << left);
+  int32_t hi = (int32_t)(((int64_t)a * multiplier + ((int64_t)1 << 30)) >> 31);
+  int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u);
+  return (hi >> right) + ((hi & mask) > (mask >> 1) + (hi < 0));
+}
 /* float -> int8 as AffineQuantize: round(v / scale) + zp, clamped. */
 int8_t mi_quantize_f32(float v, float scale, int32_t zero_point);
 /* int8 -> float as Dequantize: (float)((double)scale * (q - zp)). */

@@ -101,6 +101,33 @@ int main(void) {
     CHECK(strcmp(mi_op_name(ops[i].code), ops[i].name) == 0, "op %u: %s", ops[i].code, mi_op_name(ops[i].code));
   CHECK(strcmp(mi_type_name(9), "INT8") == 0 && strcmp(mi_type_name(0), "FLOAT32") == 0, "type names");
 
+  /* mi_mbqm against the gemmlowp formulas written out as TFLite has them. */
+  unsigned mbqm_bad = 0;
+  for (int i = 0; i < 3000000; i++) {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    int32_t x = (int32_t)(uint32_t)(seed >> 32);
+    if (i % 3 == 0) x >>= (seed >> 8) & 31u;
+    int32_t m = (int32_t)((uint32_t)(seed >> 1) & 0x7FFFFFFFu) | 0x40000000;
+    int shift = (int)((seed >> 40) % 62u) - 31;
+    if (i % 5 == 0) x = (i % 10 == 0) ? INT32_MIN : INT32_MAX;
+    /* double rounding */
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t a = (int32_t)((uint32_t)x << left);
+    int64_t ab = (int64_t)a * m;
+    int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+    int32_t hi = (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u);
+    int32_t want = (hi >> right) + ((hi & mask) > (mask >> 1) + (hi < 0 ? 1 : 0));
+    if (mi_mbqm(x, m, shift, MI_ROUNDING_DOUBLE) != want && mbqm_bad++ < 5)
+      fprintf(stderr, "mbqm(%d, %d, %d) = %d, want %d\n", x, m, shift, mi_mbqm(x, m, shift, MI_ROUNDING_DOUBLE), want);
+    if (shift <= 30) {
+      int total = 31 - shift;
+      int32_t s1 = (int32_t)(((int64_t)x * m + ((int64_t)1 << (total - 1))) >> total);
+      if (mi_mbqm(x, m, shift, MI_ROUNDING_SINGLE) != s1 && mbqm_bad++ < 5) fprintf(stderr, "single mbqm\n");
+    }
+  }
+  CHECK(mbqm_bad == 0, "mi_mbqm differs from the reference formulas %u times", mbqm_bad);
+
   if (failures) {
     fprintf(stderr, "test_sine: %d failure(s)\n", failures);
     return 1;
