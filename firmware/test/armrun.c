@@ -6,6 +6,7 @@
  *
  *   armrun APP.bin APP_ADDR SLOT_A_ADDR SLOT_A.bin|- SLOT_B_ADDR SLOT_B.bin|- MAX_INSTR [INVOKE_ADDR]
  *
+ * MOTA_HANDOFF=FILE loads FILE (the 64-byte mailbox) at 0x20000000 before the start.
  * Raw UART output goes to stdout. At the end stderr gets "instructions: N", and with
  * INVOKE_ADDR (the address of mi_invoke_int8) "invoke_instructions: min max calls".
  * Exits 0 when MAX_INSTR ran out or the app reset itself (stderr "reset: AIRCR"), 1 on a fault.
@@ -124,6 +125,10 @@ int main(int argc, char **argv) {
   if (load(app, argv[1]) || load((uint32_t)strtoul(argv[3], NULL, 0), argv[4]) ||
       load((uint32_t)strtoul(argv[5], NULL, 0), argv[6])) {
     fprintf(stderr, "armrun: cannot load an image\n");
+    return 2;
+  }
+  if (getenv("MOTA_HANDOFF") && load(0x20000000u, getenv("MOTA_HANDOFF"))) {
+    fprintf(stderr, "armrun: cannot load the hand-off\n");
     return 2;
   }
   uint32_t sp, pc;
