@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { MotaError } from '../../common/errors.ts';
-import type { LinkUnit } from '../../protocol/link/index.ts';
+import { ReportCollector, summarizeReport, type LinkUnit } from '../../protocol/link/index.ts';
 import { LiveChart } from '../ui/chart.ts';
 import { linkOptions, portOf, withLink, type LinkCliOptions } from '../ui/link-cli.ts';
 
@@ -32,6 +32,7 @@ export function register(program: Command): void {
       await withLink(opts, (link) => new Promise<void>((resolve, reject) => {
         const chart = useChart ? new LiveChart({ out: process.stdout }) : undefined;
         const say = (line: string) => (chart ? chart.log(line) : process.stdout.write(`${line}\n`));
+        const reports = new ReportCollector();
         const onUnit = (u: LinkUnit) => {
           if (opts.json) {
             const rec = u.kind === 'text' ? { kind: 'text', text: u.text, truncated: u.truncated }
@@ -41,6 +42,8 @@ export function register(program: Command): void {
           if (u.kind === 'text') {
             stats.lines++;
             if (!opts.json) say(u.truncated ? `${u.text} …(truncated)` : u.text);
+            const done = reports.push(u.text);
+            if (done && !opts.json) say(`report: ${summarizeReport(done)}`);
           } else if (u.kind === 'plot') {
             stats.plots++;
             stats.sumSq += (u.yPred - u.yRef) ** 2;

@@ -56,8 +56,9 @@ describe('mota push, rollback, confirm, reboot, info over a pty', () => {
     expect(r.stdout).toMatch(/signature valid \(key 4507eedf/);
     expect(r.stdout).toMatch(/uploading into slot B/);
     expect(r.stdout).toMatch(/upload +100%/);
-    expect(r.stdout).toMatch(/ {2}\| mota app: model sinemodel 1\.1\.0/);
-    expect(r.stdout).toMatch(/pushed sinemodel 1\.1\.0 to slot B of device 3f00ca01a5a5000112345678 in /);
+    expect(r.stdout).toMatch(/ {2}\| model: sinemodel 1\.1\.0/);
+    expect(r.stdout).toMatch(/ {2}report {3}sinemodel 1\.1\.0 from slot B \(CONFIRMED\), 3 operators, self-test pass 8\/8/);
+    expect(r.stdout).toMatch(/pushed sinemodel 1\.1\.0 to slot B of device 3F00CA01A5A5000112345678 in /);
     expect(r.stdout).toMatch(/the device reports sinemodel 1\.1\.0 \(slot B, CONFIRMED\)\n$/);
     expect(device.slotSummary(1)).toEqual({ state: 'CONFIRMED', name: 'sinemodel', version: '1.1.0' });
 
@@ -68,7 +69,7 @@ describe('mota push, rollback, confirm, reboot, info over a pty', () => {
     const info = await mota(['info', '--port', path, '--json']);
     expect(info.code).toBe(0);
     const j = JSON.parse(info.stdout) as { uid: string; running: unknown; slots: { state: string; version: string }[] };
-    expect(j.uid).toBe('3f00ca01a5a5000112345678');
+    expect(j.uid).toBe('3F00CA01A5A5000112345678');
     expect(j.running).toEqual({ slot: 'A', state: 'CONFIRMED', name: 'sinemodel', version: '1.0.0' });
     expect(j.slots.map((s) => `${s.state} ${s.version}`)).toEqual(['CONFIRMED 1.0.0', 'CONFIRMED 1.1.0']);
   });
@@ -106,7 +107,7 @@ describe('mota push, rollback, confirm, reboot, info over a pty', () => {
     const { path } = await board({ selftestPasses: (_n, v) => v !== '1.3.0', selftestMs: 1 });
     const r = await mota(['push', pkgFile('1.3.0'), '--port', path]);
     expect(r.code).toBe(8);
-    expect(r.stderr).toMatch(/MISMATCH_REVERTED.*runs sinemodel 1\.0\.0 \(slot A, CONFIRMED\), not sinemodel 1\.3\.0/);
+    expect(r.stderr).toMatch(/MISMATCH_REVERTED.*runs sinemodel 1\.0\.0 \(slot A, CONFIRMED\), not sinemodel 1\.3\.0 — the new model failed its trial \(self-test FAIL 7\/8/);
   });
 
   it('exits 5 naming the port when no device is there, and when the device stays silent', async () => {
@@ -128,7 +129,8 @@ describe('mota monitor and devices over a pty', () => {
     const r = await mota(['monitor', '--port', path, '--duration', '2.5']);
     clearTimeout(resetting);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/mota app: model sinemodel 1\.0\.0/);
+    expect(r.stdout).toMatch(/\nmodel: sinemodel 1\.0\.0\n/);
+    expect(r.stdout).toMatch(/report: sinemodel 1\.0\.0 from slot A \(CONFIRMED\), 3 operators, self-test pass 8\/8/);
     expect(r.stdout).toMatch(/plot {2}y_ref [+-]\d\.\d{3} {2}y_pred [+-]\d\.\d{3} {2}error \+0\.01\d/);
     expect(r.stderr).toMatch(/monitor: \d+ lines, \d+ plot frames, rms\(y_pred - y_ref\) 0\.01\d\d, 0 noise bytes/);
   });
@@ -139,7 +141,7 @@ describe('mota monitor and devices over a pty', () => {
     expect(r.code).toBe(0);
     const units = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; yRef?: number });
     expect(units.length).toBeGreaterThan(5);
-    expect(units.every((u) => u.kind === 'plot' && typeof u.yRef === 'number')).toBe(true);
+    expect(units.every((u) => u.kind === 'plot' && typeof u.yRef === 'number')).toBe(true); // the report came before mota listened
   });
 
   it('fails with exit 5 when the device prints nothing for --duration', async () => {
@@ -154,10 +156,10 @@ describe('mota monitor and devices over a pty', () => {
     const r = await mota(['devices', '--port', path]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(path);
-    expect(r.stdout).toMatch(/STM32F103RC {2}unique ID 3f00ca01a5a5000112345678 {2}app running/);
+    expect(r.stdout).toMatch(/STM32F103RC {2}unique ID 3F00CA01A5A5000112345678 {2}app running/);
     expect(r.stdout).toMatch(/slot A {2}sinemodel 1\.0\.0 \(CONFIRMED, active, running\)/);
     expect(r.stdout).toMatch(/slot B {2}EMPTY/);
     const j = await mota(['devices', '--port', path, '--json']);
-    expect((JSON.parse(j.stdout) as { uid?: string }[]).find((d) => d.uid)?.uid).toBe('3f00ca01a5a5000112345678');
+    expect((JSON.parse(j.stdout) as { uid?: string }[]).find((d) => d.uid)?.uid).toBe('3F00CA01A5A5000112345678');
   });
 });

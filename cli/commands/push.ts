@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MotaError } from '../../common/errors.ts';
 import { FILE_CAPACITY, formatVersion, readInputFile, verifyPackage } from '../../protocol/index.ts';
-import { push, runningModel, type PushEvent } from '../../protocol/link/index.ts';
+import { push, runningModel, summarizeReport, type PushEvent } from '../../protocol/link/index.ts';
 import { formatBytes, formatMs, formatRate } from '../ui/format.ts';
 import { collect, echoText, infoJson, linkOptions, portOf, trustedKeys, withLink, writeJson, type LinkCliOptions } from '../ui/link-cli.ts';
 import { ProgressBar } from '../ui/progress.ts';
@@ -79,7 +79,7 @@ export function register(program: Command): void {
       if (opts.json) {
         writeJson({
           package: { file, name: r.name, version: r.version, bytes: h.imageSize }, slot: r.slot, confirmed: r.confirmed, resumedFrom: r.startedAt.filter((o) => o > 0),
-          sentBytes: r.sentBytes, retransmittedBytes: r.retransmittedBytes, timings: r.timings, report: r.report, device: infoJson(portOf(opts), r.device),
+          sentBytes: r.sentBytes, retransmittedBytes: r.retransmittedBytes, timings: r.timings, lines: r.lines, bootReport: r.bootReport ?? null, device: infoJson(portOf(opts), r.device),
         });
         return;
       }
@@ -92,6 +92,7 @@ export function register(program: Command): void {
           `  verify   ${formatMs(t.endMs)} on the device (SHA-256 + Ed25519)\n` +
           `  boot     ${formatMs(t.bootMs)} to the trial report\n` +
           (r.confirmed && t.confirmMs > 0 ? `  confirm  ${formatMs(t.confirmMs)}\n` : '') +
+          (r.bootReport ? `  report   ${summarizeReport(r.bootReport)}\n` : '') +
           `the device reports ${now ? `${now.name} ${now.version} (slot ${now.slot}, ${now.state})` : 'nothing'}` +
           `${r.confirmed ? '' : ' — on trial: the next reset reverts it unless you run `mota confirm`'}\n`,
       );

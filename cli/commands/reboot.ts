@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .action(async (opts: LinkCliOptions) => {
       const r = await withLink(opts, (link) => reboot(link, { onText: opts.json ? undefined : echoText }));
       const now = runningModel(r.after);
-      if (opts.json) writeJson({ report: r.report, device: infoJson(portOf(opts), r.after) });
+      if (opts.json) writeJson({ lines: r.lines, bootReport: r.bootReport ?? null, device: infoJson(portOf(opts), r.after) });
       else process.stdout.write(`rebooted: runs ${now ? `${now.name} ${now.version} (slot ${now.slot}, ${now.state})` : 'no model (it stays in its bootloader)'}\n`);
     });
 }

@@ -10,7 +10,7 @@ export function register(program: Command): void {
       const was = runningModel(r.before);
       const now = runningModel(r.after)!;
       if (opts.json) {
-        writeJson({ from: was ?? null, to: now, report: r.report, device: infoJson(portOf(opts), r.after) });
+        writeJson({ from: was ?? null, to: now, lines: r.lines, bootReport: r.bootReport ?? null, device: infoJson(portOf(opts), r.after) });
       } else {
         process.stdout.write(`rolled back: ${was ? `${was.name} ${was.version} (slot ${was.slot})` : 'the bootloader'} -> ${now.name} ${now.version} (slot ${now.slot}, ${now.state}); verified: the device reports ${now.name} ${now.version}\n`);
       }

@@ -36,7 +36,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const fast = { timing: { T_REPLY: 150, T_DATA: 80, T_BEGIN: 300, T_END: 500 }, bootTimeoutMs: 500, reportQuietMs: 40 };
+const fast = { timing: { T_REPLY: 150, T_DATA: 80, T_BEGIN: 300, T_END: 500 }, bootTimeoutMs: 500 };
 const started: FakeDevice[] = [];
 const links: Link[] = [];
 
@@ -61,7 +61,7 @@ describe('info', () => {
     const { link } = await board();
     const i = await info(link, fast);
     expect(i.mode).toBe(2);
-    expect(i.uid).toBe('3f00ca01a5a5000112345678');
+    expect(i.uid).toBe('3F00CA01A5A5000112345678');
     expect(runningModel(i)).toEqual({ slot: 'A', state: 'CONFIRMED', name: 'sinemodel', version: '1.0.0' });
     expect(slotView(i, 1)).toEqual({ slot: 'B', state: 'EMPTY', name: '', version: '0.0.0' });
   });
@@ -75,7 +75,8 @@ describe('push', () => {
     expect(r).toMatchObject({ name: 'sinemodel', version: '1.1.0', slot: 'B', confirmed: true, startedAt: [0], retransmittedBytes: 0 });
     expect(runningModel(r.device)).toEqual({ slot: 'B', state: 'CONFIRMED', name: 'sinemodel', version: '1.1.0' });
     expect(slotView(r.device, 0)?.state).toBe('CONFIRMED'); // the previous model stays for rollback
-    expect(r.report).toContain('mota app: model sinemodel 1.1.0');
+    expect(r.lines).toContain('model: sinemodel 1.1.0');
+    expect(r.bootReport).toMatchObject({ model: { name: 'sinemodel', version: '1.1.0' }, slot: { slot: 'B', state: 'CONFIRMED' }, selftest: { result: 'pass' } });
     expect(new Set(events)).toEqual(new Set(['enter', 'begin', 'upload', 'end', 'boot', 'confirm']));
     expect(device.journal.active).toBe(1);
   });
@@ -96,7 +97,7 @@ describe('push', () => {
     const { link } = await board({ selftestPasses: (_n, v) => v !== '1.1.0', selftestMs: 1 });
     const e = await push(link, pkg('1.1.0'), fast).catch((x: unknown) => x);
     expect(isMotaError(e, 'MISMATCH_REVERTED')).toBe(true);
-    expect((e as Error).message).toMatch(/runs sinemodel 1\.0\.0 .*slot A.*REJECTED/);
+    expect((e as Error).message).toMatch(/runs sinemodel 1\.0\.0 \(slot A, CONFIRMED\), not sinemodel 1\.1\.0 — the new model failed its trial \(self-test FAIL 7\/8/);
   });
 
   it('streams a 64 KiB package with several frames in flight', async () => {
@@ -270,7 +271,9 @@ describe('rollback, confirm, reboot', () => {
   it('reboots into the app and collects its report', async () => {
     const { link } = await board();
     const r = await reboot(link, fast);
-    expect(r.report).toEqual(['mota app: model sinemodel 1.0.0', 'slot A state CONFIRMED']);
+    expect(r.lines[0]).toBe('mota-app: 0.1.0');
+    expect(r.lines.at(-1)).toBe('ready: sine 64 steps, frame every 20000 us');
+    expect(r.bootReport).toMatchObject({ model: { name: 'sinemodel', version: '1.0.0' }, slot: { slot: 'A', state: 'CONFIRMED', address: 0x08010000 } });
     expect(r.after.resetCount).toBe(r.before.resetCount + 1);
   });
 

@@ -6,6 +6,7 @@ import { MotaError } from '../../common/errors.ts';
 import { decodeHeader, formatVersion, type PackageHeader } from '../package/header.ts';
 import { Client, DeviceError, SessionLost, type ClientOptions, type UploadProgress } from './client.ts';
 import type { TextUnit } from './demux.ts';
+import { ReportCollector, summarizeReport, type BootReport } from './report.ts';
 import {
   decodeBeginReply, decodeEndReply, decodeRollbackReply, encodeBegin, FrameType, MODE_APP, MODE_BOOTLOADER, NO_SLOT, SESSION_COMPLETE,
   SESSION_NONE, slotLetter, SlotState, type InfoPayload, type SlotRecord,
@@ -13,10 +14,8 @@ import {
 import type { Link } from './link.ts';
 
 export interface DeviceOptions extends ClientOptions {
-  /** Longest wait for the app's first output line after a reset; default 10 s. */
+  /** Longest silence while waiting for the app's boot report to reach `ready`; default 10 s. */
   bootTimeoutMs?: number;
-  /** The report is over when the app has been silent this long; default 400 ms. */
-  reportQuietMs?: number;
   /** Text lines the device prints while we wait (boot reports). */
   onText?: (line: string) => void;
 }
@@ -71,28 +70,47 @@ async function ensureBootloader(client: Client, current?: InfoPayload): Promise<
   }
 }
 
+/** What the app printed after a reset: its raw lines and the parsed reports (§4.1). */
+export interface AppBoot {
+  info: InfoPayload;
+  /** Every text line, in order. */
+  lines: string[];
+  /** Each boot report seen (a reverted trial gives two); the last is what runs now. */
+  reports: BootReport[];
+}
+
 /**
- * After a reset into the app: collects its report (text until it goes quiet), then INFO.
+ * After a reset into the app: waits for its boot report to end (`ready`, or a pause of
+ * bootTimeoutMs), following a rejected trial into the reverted model's report, then INFO.
  * If the bootloader caught our INFO in its listen window, BOOT it and wait again.
  */
-async function awaitApp(client: Client, options: DeviceOptions): Promise<{ info: InfoPayload; report: string[] }> {
-  const report: string[] = [];
+async function awaitApp(client: Client, options: DeviceOptions): Promise<AppBoot> {
+  const lines: string[] = [];
+  const reports: BootReport[] = [];
+  const collector = new ReportCollector();
   const link = client.link;
+  let onReady: (() => void) | undefined;
   const onText = (u: TextUnit) => {
-    report.push(u.text);
+    lines.push(u.text);
     options.onText?.(u.text);
+    const r = collector.push(u.text);
+    if (r) reports.push(r);
+    if (r?.ready && !r.trialRejected) onReady?.();
   };
   link.on('text', onText);
   try {
     for (let attempt = 0; ; attempt++) {
-      await waitForQuiet(link, options.bootTimeoutMs ?? 10_000, options.reportQuietMs ?? 400);
+      await waitForReport(link, options.bootTimeoutMs ?? 10_000, (resolve) => (onReady = resolve));
+      onReady = undefined;
+      const partial = collector.partial();
+      if (partial) reports.push(partial);
       const i = await client.info(3);
-      if (i.mode === MODE_APP || attempt >= 2) return { info: i, report };
+      if (i.mode === MODE_APP || attempt >= 2) return { info: i, lines, reports };
       // the bootloader answered: it is listening or has no model; ask it to boot
       try {
         await client.request(FrameType.BOOT);
       } catch (e) {
-        if (e instanceof DeviceError && e.deviceCode === 'NO_MODEL') return { info: i, report };
+        if (e instanceof DeviceError && e.deviceCode === 'NO_MODEL') return { info: i, lines, reports };
         throw e;
       }
     }
@@ -101,10 +119,12 @@ async function awaitApp(client: Client, options: DeviceOptions): Promise<{ info:
   }
 }
 
-/** Waits up to firstMs for a first text line, then until no line came for quietMs. */
-function waitForQuiet(link: Link, firstMs: number, quietMs: number): Promise<void> {
+/** Resolves when `arm`'s callback fires (a report is complete) or no text came for idleMs. */
+function waitForReport(link: Link, idleMs: number, arm: (resolve: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    let done = false;
     const finish = (e?: MotaError) => {
+      done = true;
       clearTimeout(timer);
       link.off('text', onLine);
       link.off('lost', finish);
@@ -112,10 +132,12 @@ function waitForQuiet(link: Link, firstMs: number, quietMs: number): Promise<voi
       else resolve();
     };
     const onLine = () => {
+      if (done) return; // the line that completed the report: no new idle timer
       clearTimeout(timer);
-      timer = setTimeout(() => finish(), quietMs);
+      timer = setTimeout(() => finish(), idleMs);
     };
-    let timer = setTimeout(() => finish(), firstMs);
+    let timer = setTimeout(() => finish(), idleMs);
+    arm(() => finish());
     link.on('text', onLine);
     link.on('lost', finish);
   });
@@ -150,8 +172,10 @@ export interface PushResult {
   sentBytes: number;
   retransmittedBytes: number;
   confirmed: boolean;
-  /** What the app printed after each reset. */
-  report: string[];
+  /** Every line the app printed after the resets of this push. */
+  lines: string[];
+  /** The boot report of the model now running (§4.1), when the app printed one. */
+  bootReport: BootReport | undefined;
   /** INFO at the end. */
   device: InfoPayload;
   /** The link in use at the end (a new one after a reconnect). */
@@ -242,8 +266,8 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
     await client.request(FrameType.BOOT);
     let app = await awaitApp(client, options);
     timings.bootMs = performance.now() - tBoot;
-    const report = [...app.report];
-    checkRunning(app.info, slot, expected, link.path);
+    const lines = [...app.lines];
+    checkRunning(app, slot, expected, link.path);
 
     // 4. confirm
     let confirmed = app.info.slots[slot as 0 | 1]?.state === SlotState.CONFIRMED;
@@ -252,8 +276,8 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
       emit({ phase: 'confirm' });
       await client.request(FrameType.CONFIRM);
       app = await awaitApp(client, options);
-      report.push(...app.report);
-      checkRunning(app.info, slot, expected, link.path);
+      lines.push(...app.lines);
+      checkRunning(app, slot, expected, link.path);
       confirmed = app.info.slots[slot as 0 | 1]?.state === SlotState.CONFIRMED;
       if (!confirmed) {
         throw new MotaError('MISMATCH_NOT_CONFIRMED', `the device did not confirm ${expected.name} ${expected.version}: slot ${slotLetter(slot)} is ${app.info.slots[slot as 0 | 1]?.stateName}`,
@@ -263,7 +287,7 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
     }
     timings.totalMs = performance.now() - t0;
     return {
-      ...expected, slot: slot === 0 ? 'A' : 'B', startedAt, sentBytes, retransmittedBytes, confirmed, report, device: app.info, link, timings,
+      ...expected, slot: slot === 0 ? 'A' : 'B', startedAt, sentBytes, retransmittedBytes, confirmed, lines, bootReport: app.reports.at(-1), device: app.info, link, timings,
     };
   } finally {
     client.dispose();
@@ -299,21 +323,33 @@ async function finishUpload(client: Client, slot: number, expected: { name: stri
   throw new MotaError('LINK_TIMEOUT', `the device on ${client.link.path} did not answer END`, 'run the same command again');
 }
 
-function checkRunning(i: InfoPayload, slot: number, expected: { name: string; version: string }, port: string): void {
+/** The device must run `slot` and report the package's name and version, in INFO and in its boot report. */
+function checkRunning(app: AppBoot, slot: number, expected: { name: string; version: string }, port: string): void {
+  const i = app.info;
   const now = runningModel(i);
-  const ok = i.mode === MODE_APP && i.runningSlot === slot && now?.name === expected.name && now.version === expected.version;
-  if (ok) return;
+  const report = app.reports.at(-1);
+  const reported = report?.model;
+  const infoOk = i.mode === MODE_APP && i.runningSlot === slot && now?.name === expected.name && now.version === expected.version;
+  const reportOk = report === undefined || (reported?.name === expected.name && reported.version === expected.version);
+  if (infoOk && reportOk) return;
   const runs = now ? `${now.name} ${now.version} (slot ${now.slot}, ${now.state})` : i.mode === MODE_BOOTLOADER ? 'no model: it stays in its bootloader' : 'nothing';
   const pushed = slotView(i, slot);
-  const why = pushed?.state === 'REJECTED' ? ` — the new model failed its trial (slot ${pushed.slot} REJECTED) and the device reverted` : '';
-  throw new MotaError('MISMATCH_REVERTED', `the device on ${port} runs ${runs}, not ${expected.name} ${expected.version}${why}`,
+  const rejected = app.reports.find((r) => r.trialRejected);
+  const why = rejected
+    ? ` — the new model failed its trial (${rejected.selftest ? `self-test ${rejected.selftest.text}` : rejected.modelError ?? rejected.trialRejected}) and the device reverted`
+    : pushed?.state === 'REJECTED' ? ` — the new model failed its trial (slot ${pushed.slot} REJECTED) and the device reverted` : '';
+  const said = infoOk && report ? ` (its boot report says ${reported ? `${reported.name} ${reported.version}` : 'no model'})` : '';
+  throw new MotaError('MISMATCH_REVERTED', `the device on ${port} runs ${runs}, not ${expected.name} ${expected.version}${said}${why}`,
     'check the self-test section of the package (`mota inspect`) and the device report (`mota monitor`)');
 }
 
 export interface ChangeResult {
   before: InfoPayload;
   after: InfoPayload;
-  report: string[];
+  /** Lines the app printed after its reset. */
+  lines: string[];
+  /** Its boot report (§4.1), when it printed one. */
+  bootReport: BootReport | undefined;
 }
 
 /**
@@ -333,14 +369,14 @@ export async function rollback(link: Link, options: DeviceOptions = {}): Promise
     }
     decodeRollbackReply(await client.request(FrameType.ROLLBACK));
     if (before.mode === MODE_BOOTLOADER) await client.request(FrameType.BOOT);
-    const { info: after, report } = await awaitApp(client, options);
+    const { info: after, lines, reports } = await awaitApp(client, options);
     const target = slotView(before, expectedSlot)!;
     const now = runningModel(after);
     if (after.mode !== MODE_APP || after.runningSlot !== expectedSlot || now?.name !== target.name || now.version !== target.version) {
       throw new MotaError('MISMATCH_ROLLBACK', `after the rollback the device runs ${now ? `${now.name} ${now.version} (slot ${now.slot})` : 'nothing'}, not ${target.name} ${target.version} (slot ${target.slot})`,
         'run `mota info` and `mota monitor` to see what the device does');
     }
-    return { before, after, report };
+    return { before, after, lines, bootReport: reports.at(-1) };
   } finally {
     client.dispose();
   }
@@ -358,13 +394,13 @@ export async function confirm(link: Link, options: DeviceOptions = {}): Promise<
     await client.request(FrameType.CONFIRM);
     if (before.mode === MODE_BOOTLOADER) {
       const after = await client.info();
-      return { before, after, report: [] };
+      return { before, after, lines: [], bootReport: undefined };
     }
-    const { info: after, report } = await awaitApp(client, options);
+    const { info: after, lines, reports } = await awaitApp(client, options);
     if (after.slots[trial as 0 | 1]?.state !== SlotState.CONFIRMED) {
       throw new MotaError('MISMATCH_NOT_CONFIRMED', `slot ${slotLetter(trial)} is ${after.slots[trial as 0 | 1]?.stateName} after CONFIRM`, 'run `mota info`');
     }
-    return { before, after, report };
+    return { before, after, lines, bootReport: reports.at(-1) };
   } finally {
     client.dispose();
   }
@@ -376,8 +412,8 @@ export async function reboot(link: Link, options: DeviceOptions = {}): Promise<C
   try {
     const before = await client.info();
     await client.request(FrameType.BOOT);
-    const { info: after, report } = await awaitApp(client, options);
-    return { before, after, report };
+    const { info: after, lines, reports } = await awaitApp(client, options);
+    return { before, after, lines, bootReport: reports.at(-1) };
   } finally {
     client.dispose();
   }

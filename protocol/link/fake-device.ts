@@ -37,7 +37,7 @@ export interface FakeDeviceOptions {
   selftestMs?: number;
   /** In app mode, a plot frame of y_ref = sin(x) and y_pred (off by 0.01) every this many ms; 0: none. */
   plotEveryMs?: number;
-  /** The app's boot report; default two lines naming the model. */
+  /** The first lines of the app's boot report (§4.1); slot, model, selftest and ready follow. */
   report?: (d: { name: string; version: string; slot: string; state: string }) => string[];
 }
 
@@ -77,7 +77,7 @@ export class FakeDevice {
     this.o = {
       slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
       selftestPasses: () => true,
-      report: ({ name, version, slot, state }) => [`mota app: model ${name} ${version}`, `slot ${slot} state ${state}`],
+      report: () => ['mota-app: 0.1.0', 'board: STM32F103RC', `uid: ${'3F00CA01A5A5000112345678'}`, 'bootloader: 1.0.0'],
       ...options,
     };
     this.slotSize = this.o.slotSize;
@@ -221,23 +221,31 @@ export class FakeDevice {
     }
   }
 
+  /** Prints the §4.1 boot report; the self-test result comes after selftestMs. */
   private startApp(slot: number, trial: boolean): void {
     this.mode = 'app';
     this.runningSlot = slot;
     const h = decodeHeader(this.flash[slot]!);
     const version = `${h.version.major}.${h.version.minor}.${h.version.patch}`;
-    for (const line of this.o.report({ name: h.name, version, slot: slot === 0 ? 'A' : 'B', state: trial ? 'TRIAL' : 'CONFIRMED' })) this.print(line);
-    if (this.o.plotEveryMs > 0) this.plot(slot, 0);
-    if (!trial) return;
+    const letter = slot === 0 ? 'A' : 'B';
+    const address = (0x08010000 + slot * 0x18000).toString(16).toUpperCase().padStart(8, '0');
+    for (const line of this.o.report({ name: h.name, version, slot: letter, state: trial ? 'TRIAL' : 'CONFIRMED' })) this.print(line);
+    this.print(`slot: ${letter} ${trial ? 'TRIAL' : 'CONFIRMED'} at 0x${address}`);
+    this.print(`model: ${h.name} ${version}`);
+    this.print('operators: 3 (FULLY_CONNECTED x3)');
     this.later(this.o.selftestMs, () => {
       if (this.mode !== 'app' || this.runningSlot !== slot) return;
-      if (!this.o.selftestPasses(h.name, version)) {
-        this.print('selftest: FAIL');
+      const passes = !trial || this.o.selftestPasses(h.name, version);
+      if (!passes) {
+        this.print('selftest: FAIL 7/8 (first failure 3, max diff 2 LSB)');
+        this.print('trial: rejected: resetting to revert');
         this.reset('NONE');
-      } else {
-        this.print('selftest: pass');
-        if (this.o.autoConfirm) this.reset('CONFIRM');
+        return;
       }
+      this.print('selftest: pass 8/8');
+      this.print('ready: sine 64 steps, frame every 20000 us');
+      if (this.o.plotEveryMs > 0) this.plot(slot, 0);
+      if (trial && this.o.autoConfirm) this.reset('CONFIRM');
     });
   }
 

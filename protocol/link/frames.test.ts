@@ -76,7 +76,7 @@ describe('payloads (SPEC §5.3)', () => {
     const back = decodeInfo(bytes);
     expect(back.slots[0]).toMatchObject({ stateName: 'CONFIRMED', name: 'sinemodel', imageSize: 2752, keyId: 0xdeadbeef });
     expect(back.slots[1].stateName).toBe('EMPTY');
-    expect(back).toMatchObject({ board: 'STM32F103RC', uid: '0102030405060708090a0b0c', bootloaderVersion: { major: 1, minor: 2, patch: 3 } });
+    expect(back).toMatchObject({ board: 'STM32F103RC', uid: '0102030405060708090A0B0C', bootloaderVersion: { major: 1, minor: 2, patch: 3 } });
   });
 
   it('puts the BEGIN options byte after the header', () => {

@@ -222,7 +222,7 @@ export function decodeInfo(p: Buffer): InfoPayload {
     runningSlot: p[6]!,
     flags: p[7]!,
     bootloaderVersion: { major: (blv >>> 16) & 0xffff, minor: (blv >>> 8) & 0xff, patch: blv & 0xff },
-    uid: p.subarray(12, 24).toString('hex'),
+    uid: p.subarray(12, 24).toString('hex').toUpperCase(), // as the boot report prints it (§4.1)
     board: cString(p.subarray(24, 40)),
     flashSize: p.readUInt32LE(40),
     pageSize: p.readUInt32LE(44),

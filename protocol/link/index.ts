@@ -12,6 +12,7 @@ export { Link, type LinkOptions } from './link.ts';
 export { Client, DeviceError, type ClientOptions, type UploadProgress } from './client.ts';
 export {
   confirm, info, push, reboot, rollback, runningModel, slotView,
-  type ChangeResult, type DeviceOptions, type PushEvent, type PushOptions, type PushResult, type SlotView,
+  type AppBoot, type ChangeResult, type DeviceOptions, type PushEvent, type PushOptions, type PushResult, type SlotView,
 } from './device.ts';
+export { parseReport, ReportCollector, summarizeReport, type BootReport } from './report.ts';
 export { MODE_APP, MODE_BOOTLOADER, SlotState, Timing, slotLetter, type InfoPayload, type SlotRecord } from './frames.ts';
