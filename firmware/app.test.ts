@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTflite, ReferenceInterpreter } from '../models/index.ts';
-import { buildPackage, deriveSelfTest, layouts, type Board } from '../protocol/index.ts';
+import { readTflite } from '../models/index.ts';
+import { buildPackage, layouts, type Board } from '../protocol/index.ts';
+import { demux, expectedFrames, handoff, patchOpcodes, sinePackage as buildSine, type UartCapture } from './test/harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -21,11 +22,10 @@ const armrun = join(here, 'build/host/armrun');
 const tmp = mkdtempSync(join(tmpdir(), 'mota-app-'));
 const { privateKey } = generateKeyPairSync('ed25519');
 const INSTRUCTIONS_PER_INFERENCE_BUDGET = 3000;
+const sinePackage = (version: string, payloadFile = join(repo, 'models/sine/sinemodel-1.1.0.tflite'), board: Board = 'rc', corrupt = false) =>
+  buildSine(privateKey, version, payloadFile, board, corrupt);
 
-interface Run {
-  lines: Map<string, string>;
-  text: string[];
-  frames: { ref: number; pred: number }[];
+interface Run extends UartCapture {
   stderr: string;
   invoke: { min: number; max: number; calls: number } | null;
 }
@@ -55,78 +55,6 @@ function run(board: Board, slots: { a?: Uint8Array; b?: Uint8Array; handoff?: Ui
 function parseInvoke(stderr: string): Run['invoke'] {
   const m = /invoke_instructions: (\d+) (\d+) (\d+)/.exec(stderr);
   return m ? { min: Number(m[1]), max: Number(m[2]), calls: Number(m[3]) } : null;
-}
-
-/** SPEC §3: 0x7E starts an 11-byte plot frame; printable bytes and \n form text lines. */
-function demux(out: Uint8Array): Pick<Run, 'lines' | 'text' | 'frames'> {
-  const text: string[] = [];
-  const frames: Run['frames'] = [];
-  let line = '';
-  for (let i = 0; i < out.length; ) {
-    const b = out[i]!;
-    if (b === 0x7e) {
-      expect(i + 11, 'a whole frame').toBeLessThanOrEqual(out.length);
-      expect(out[i + 1]).toBe(0x08);
-      expect(out[i + 10]).toBe(0x7f);
-      expect(Array.from(out.subarray(i + 6, i + 10))).toEqual([0, 0, 0, 0]);
-      const dv = new DataView(out.buffer, out.byteOffset + i);
-      frames.push({ ref: dv.getInt16(2, true), pred: dv.getInt16(4, true) });
-      i += 11;
-      continue;
-    }
-    expect(b === 0x0a || (b >= 0x20 && b <= 0x7d), `text byte 0x${b.toString(16)}`).toBe(true);
-    if (b === 0x0a) {
-      text.push(line);
-      line = '';
-    } else line += String.fromCharCode(b);
-    i++;
-  }
-  const lines = new Map<string, string>();
-  for (const t of text) {
-    const k = t.indexOf(': ');
-    if (k > 0) lines.set(t.slice(0, k), t.slice(k + 2));
-  }
-  return { lines, text, frames };
-}
-
-function sinePackage(version: string, payloadFile = join(repo, 'models/sine/sinemodel-1.1.0.tflite'), board: Board = 'rc', corruptSelftest = false): Uint8Array {
-  const payload = new Uint8Array(readFileSync(payloadFile));
-  const ref = new ReferenceInterpreter(readTflite(payload), { rounding: 'double' });
-  const selftest = deriveSelfTest(ref, { count: 8, rounding: 'double' });
-  if (corruptSelftest) selftest.vectors[3]!.expected[0] = (selftest.vectors[3]!.expected[0]! + 5) & 0x7f;
-  return buildPackage({ name: 'sinemodel', version, payload, selftest, privateKey, capacity: layouts[board].slotSize });
-}
-
-function handoff(slot: number, state: number, slotAddr: number): Uint8Array {
-  const w = new Uint32Array(16);
-  w[0] = 0x4d4f4842; // magic
-  w[1] = slot;
-  w[2] = state;
-  w[3] = slotAddr;
-  w[4] = 0; // request
-  w[5] = 1; // reset_count
-  w[6] = (1 << 16) | (2 << 8) | 3; // bootloader 1.2.3
-  w[8] = state | (0 << 8) | (slot << 16); // slot_states
-  w[7] = ~(w[0]! ^ w[1]! ^ w[2]! ^ w[3]! ^ w[4]! ^ w[5]! ^ w[6]! ^ w[8]!) >>> 0;
-  return new Uint8Array(w.buffer);
-}
-
-/** The frame values SPEC §4.2 defines, from the reference interpreter. */
-function expectedFrames(payloadFile: string, count: number): { ref: number; pred: number }[] {
-  const model = readTflite(new Uint8Array(readFileSync(payloadFile)));
-  const ref = new ReferenceInterpreter(model, { rounding: 'double' });
-  const f = Math.fround;
-  const round = (v: number) => (v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5));
-  const plot = (y: number) => round(f(y * 1000)) + 1000;
-  const step = f((2 * Math.PI) / 64);
-  const out = [];
-  for (let n = 0; n < count; n++) {
-    const x = f((n % 64) * step);
-    const q = Math.max(-128, Math.min(127, round(f(x / f(ref.input.scale))) + ref.input.zeroPoint));
-    const o = ref.invoke(new Int8Array(ref.inputBytes).fill(q))[0]!;
-    out.push({ ref: plot(Math.sin(x)), pred: plot(f(f(ref.output.scale) * (o - ref.output.zeroPoint))) });
-  }
-  return out;
 }
 
 beforeAll(() => {
@@ -228,29 +156,3 @@ describe('the ARM app on a minimal Unicorn board', () => {
   });
 });
 
-/** Sets every OperatorCode's builtin_code and deprecated_builtin_code to 3 by walking the flatbuffer. */
-function patchOpcodes(bytes: Uint8Array, count: number): Uint8Array {
-  const b = bytes.slice();
-  const dv = new DataView(b.buffer);
-  const u32 = (p: number) => dv.getUint32(p, true);
-  const field = (table: number, id: number): number => {
-    const vt = table - dv.getInt32(table, true);
-    const vsize = dv.getUint16(vt, true);
-    if (4 + 2 * id >= vsize) return 0;
-    const off = dv.getUint16(vt + 4 + 2 * id, true);
-    return off ? table + off : 0;
-  };
-  const root = u32(0);
-  const codesField = field(root, 1);
-  const vec = codesField + u32(codesField);
-  expect(u32(vec)).toBe(count);
-  for (let i = 0; i < count; i++) {
-    const el = vec + 4 + 4 * i;
-    const t = el + u32(el);
-    const dep = field(t, 0);
-    const bc = field(t, 3);
-    if (dep) b[dep] = 3;
-    if (bc) dv.setInt32(bc, 3, true);
-  }
-  return b;
-}

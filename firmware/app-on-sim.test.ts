@@ -1,0 +1,73 @@
+/**
+ * The ARM app on the virtual STM32F103 (sim/): the same app.elf, a slot image from
+ * protocol buildPackage, no bootloader (two boot words at 0x08000000 point at the app, as
+ * when the app is flashed alone). Checks the SPEC §4.1 report and that the §4.2 frames'
+ * y_pred equals the TypeScript reference interpreter's for the same x.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { layouts, type Board as BoardName } from '../protocol/index.ts';
+import { Board } from '../sim/index.ts';
+import { demux, expectedFrames, sinePackage } from './test/harness.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const sine11 = join(repo, 'models/sine/sinemodel-1.1.0.tflite');
+const { privateKey } = generateKeyPairSync('ed25519');
+const boards: Board[] = [];
+
+beforeAll(() => {
+  for (const b of ['rc', 'c8']) execFileSync('make', ['-s', '-C', here, `BOARD=${b}`, 'all'], { stdio: 'pipe' });
+});
+
+afterEach(async () => {
+  for (const b of boards.splice(0)) await b.close();
+});
+
+function boot(chip: BoardName, slotA?: Uint8Array): Board {
+  const b = Board.create({ chip, uid: '0123456789ABCDEF01234567' });
+  boards.push(b);
+  b.loadElf(join(here, `build/${chip}/app.elf`));
+  const app = new Uint8Array(readFileSync(join(here, `build/${chip}/app.bin`)));
+  b.loadBin(app.subarray(0, 8), 0x08000000); // initial SP and reset vector of the app
+  if (slotA) b.loadBin(slotA, layouts[chip].slotA.addr);
+  return b;
+}
+
+describe('the ARM app on the virtual STM32F103', () => {
+  it('reports the model and streams frames equal to the reference interpreter (RC)', async () => {
+    const b = boot('rc', sinePackage(privateKey, '1.1.0', sine11, 'rc'));
+    let out = Buffer.alloc(0);
+    await b.run({ ms: 400, until: (x) => (out = Buffer.concat([out, x.takeUartOutput()])).filter((c) => c === 0x7e).length >= 12 });
+    const r = demux(out.subarray(0, out.lastIndexOf(0x7f) + 1));
+    expect(r.text[0]).toBe('mota-app: 0.1.0');
+    expect(r.lines.get('board')).toBe('STM32F103RC');
+    expect(r.lines.get('clock')).toBe('HSE PLL 72 MHz');
+    expect(r.lines.get('uid')).toBe('0123456789ABCDEF01234567');
+    expect(r.lines.get('reset')).toBe('power-on');
+    expect(r.lines.get('model')).toBe('sinemodel 1.1.0');
+    expect(r.lines.get('operators')).toBe('3 (FULLY_CONNECTED x3)');
+    expect(r.lines.get('tensors')).toBe('10');
+    expect(r.lines.get('selftest')).toBe('pass 8/8');
+    expect(r.frames.length).toBeGreaterThanOrEqual(10);
+    const want = expectedFrames(sine11, r.frames.length);
+    r.frames.forEach((f, n) => {
+      expect(f.pred, `frame ${n}`).toBe(want[n]!.pred);
+      expect(Math.abs(f.ref - want[n]!.ref)).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('boots on the C8 and reports no model with empty slots', async () => {
+    const b = boot('c8');
+    let out = Buffer.alloc(0);
+    await b.run({ ms: 100, until: (x) => (out = Buffer.concat([out, x.takeUartOutput()])).includes('ready: ') && out.at(-1) === 0x0a });
+    const r = demux(out);
+    expect(r.lines.get('board')).toBe('STM32F103C8');
+    expect(r.lines.get('model')).toBe('none');
+    expect(r.text.at(-1)).toBe('ready: no model');
+  });
+});
