@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Demux, type LinkUnit } from './demux.ts';
 import {
+  decodeBeginRequest, decodeDataRequest, decodeEndReply, decodeRollbackReply, deviceFrameRecogniser,
   decodeBeginReply, decodeDataReply, decodeErrorReply, decodeFrame, decodeInfo, decodeStatusReply, encodeBegin,
   encodeBeginReply, encodeData, encodeDataReply, encodeErrorReply, encodeFrame, encodeInfo, encodeStatusReply,
   FrameType, hostFrameRecogniser, isRequestType, isResponseType, MAX_PAYLOAD, SlotState, type Frame,
@@ -113,6 +114,87 @@ describe.skipIf(!existsSync(vectorsPath))('golden frame vectors (protocol/vector
       const f = decodeFrame(bytes) as Frame;
       expect(f).toEqual({ type: v.type, seq: v.seq, payload: Buffer.from(v.payload, 'hex') });
       expect(encodeFrame(v.type, v.seq, Buffer.from(v.payload, 'hex'))).toEqual(bytes);
+    }
+  });
+
+  it('decodes every payload to the listed fields with the payload codecs', () => {
+    type Fields = Record<string, unknown>;
+    const all = list('frames') as (GoodVector & { name: string; fields: Fields })[];
+    let checked = 0;
+    for (const v of all) {
+      const p = Buffer.from(v.payload, 'hex');
+      const f = v.fields;
+      if (Object.keys(f).length === 0) continue;
+      checked++;
+      if (v.type === 0x81) {
+        checked--;
+        continue; // see the INFO test below
+      } else if (v.type === 0x03) {
+        expect(decodeBeginRequest(p)).toEqual({ header: Buffer.from(f['header'] as string, 'hex'), options: f['options'] });
+        expect(encodeBegin(Buffer.from(f['header'] as string, 'hex'), { allowDowngrade: f['options'] === 1 })).toEqual(p);
+      } else if (v.type === 0x83) {
+        expect(decodeBeginReply(p)).toEqual({ slot: f['slot'], nextOffset: f['next_offset'], imageSize: f['image_size'] });
+      } else if (v.type === 0x04) {
+        expect(decodeDataRequest(p)).toEqual({ offset: f['offset'], data: Buffer.from(f['data'] as string, 'hex') });
+      } else if (v.type === 0x84) {
+        expect(decodeDataReply(p)).toEqual({ offset: f['offset'], nextOffset: f['next_offset'] });
+      } else if (v.type === 0x85) {
+        expect(decodeStatusReply(p)).toEqual({ session: f['session'], slot: f['slot'], lastError: f['last_error'], nextOffset: f['next_offset'], imageSize: f['image_size'], headerCrc32: f['header_crc32'] });
+      } else if (v.type === 0x86) {
+        expect(decodeEndReply(p)).toEqual({ slot: f['slot'], state: f['state'] });
+      } else if (v.type === 0x89) {
+        expect(decodeRollbackReply(p)).toEqual({ activeSlot: f['active_slot'] });
+      } else if (v.type === 0xff) {
+        expect(decodeErrorReply(p)).toEqual({ requestType: f['request_type'], code: f['code'], detail: f['detail'] });
+      } else {
+        throw new Error(`no codec checked for ${v.name} (type 0x${v.type.toString(16)})`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  // Known inconsistency, reported: SPEC §5.3 and bootloader/core/proto.c give INFO 160 bytes
+  // with 48-byte slot records (name at record offset 16); frames/generate.ts writes an extra
+  // reserved u16 before the name (50-byte records, 164-byte INFO). When the vectors are
+  // regenerated to the spec this test starts passing, and vitest reports that: drop `.fails`.
+  it.fails('decodes the INFO vectors to their listed fields (fails until the vectors follow §5.3)', () => {
+    type Fields = Record<string, unknown>;
+    const infos = (list('frames') as (GoodVector & { name: string; fields: Fields })[]).filter((v) => v.type === 0x81);
+    expect(infos.length).toBeGreaterThan(0);
+    for (const v of infos) {
+      const p = Buffer.from(v.payload, 'hex');
+      const f = v.fields;
+        const i = decodeInfo(p);
+      const blv = f['bootloader_version'] as number;
+      expect(i).toMatchObject({
+        protocol: f['protocol'], mode: f['mode'], maxPayload: f['max_payload'], window: f['window'], activeSlot: f['active_slot'], runningSlot: f['running_slot'],
+        flags: f['flags'], bootloaderVersion: { major: blv >>> 16, minor: (blv >>> 8) & 0xff, patch: blv & 0xff }, uid: (f['uid'] as string).toUpperCase(),
+        board: f['board'], flashSize: f['flash_size'], pageSize: f['page_size'], slotSize: f['slot_size'], slotAddr: [f['slot_a_addr'], f['slot_b_addr']], resetCount: f['reset_count'],
+      });
+      for (const [k, idx] of [['slot_a', 0], ['slot_b', 1]] as const) {
+        const rec = f[k] as Fields;
+        expect(i.slots[idx], `${v.name} ${k}`).toMatchObject({ state: rec['state'], version: { major: rec['major'], minor: rec['minor'], patch: rec['patch'] }, imageSize: rec['image_size'] });
+        if (typeof rec['name'] === 'string') expect(i.slots[idx].name).toBe(rec['name']);
+      }
+    }
+  });
+
+  it('decodes the byte streams into the listed frames with the device-side demux, at every split', () => {
+    const byName = new Map((list('frames') as (GoodVector & { name: string })[]).map((v) => [v.name, v.hex]));
+    const streams = list('streams') as { name: string; hex: string; decodes: string[] }[];
+    expect(streams.length).toBeGreaterThan(0);
+    for (const st of streams) {
+      const bytes = Buffer.from(st.hex, 'hex');
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const d = new Demux({ recogniseFrame: deviceFrameRecogniser, maxFrameBytes: 1037 });
+        const got: string[] = [];
+        d.on('data', (u: LinkUnit) => {
+          if (u.kind === 'frame') got.push(u.bytes.toString('hex'));
+        });
+        d.write(bytes.subarray(0, cut));
+        d.end(bytes.subarray(cut));
+        expect(got, `${st.name} cut ${cut}`).toEqual(st.decodes.map((n) => byName.get(n)));
+      }
     }
   });
 
