@@ -326,9 +326,9 @@ export class Board extends EventEmitter<BoardEvents> {
   }
 
   /** Native statistics: MMIO reads served by the status cache, calls into JS, skipped polling instructions. */
-  get stats(): { fastReads: number; ioCalls: number; skipped: number } {
+  get stats(): { fastReads: number; ioCalls: number; skipped: number; blocks: number; decoded: number } {
     const c = this.cpu.ctl;
-    return { fastReads: c[Ctl.fastReads]!, ioCalls: c[Ctl.ioCalls]!, skipped: c[Ctl.skipped]! };
+    return { fastReads: c[Ctl.fastReads]!, ioCalls: c[Ctl.ioCalls]!, skipped: c[Ctl.skipped]!, blocks: c[Ctl.blocks]!, decoded: c[Ctl.misses]! };
   }
 
   /** CPU register: 0..12 R0..R12, 13 SP, 14 LR, 15 PC, 16 xPSR. */

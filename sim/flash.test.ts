@@ -153,3 +153,14 @@ describe('FLASH / FPEC (RM0008 §3.3.3, PM0075 §2.3)', () => {
     await b.close();
   });
 });
+
+describe('code in reprogrammed flash', () => {
+  it('runs_the_new_code_after_an_erase_and_program_not_a_stale_translation', async () => {
+    const b = Board.create();
+    b.loadElf(testProgram('flash_exec'));
+    const r = await b.run({ ms: 500 });
+    expect(r.reason).toBe('halt');
+    expect([1, 2, 3].map((i) => b.readU32(RESULTS + 4 * i))).toEqual([42, 7, 42]);
+    await b.close();
+  });
+});

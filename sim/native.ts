@@ -42,6 +42,8 @@ export const Ctl = {
   setUntil: 14,
   setI0: 15,
   setRate: 16,
+  blocks: 17,
+  misses: 18,
 } as const;
 
 export type IoCallback = (kind: number, addr: number, size: number, value: number) => number;

@@ -44,6 +44,8 @@ testProgram('bench'); // build outside the timed region
 await measure('warm-up', 1, 1000);
 const compute = await measure('compute-bound loop', 1, 100_000_000);
 report(compute, 300);
+const memory = await measure('memory-bound loop (RAM load + store)', 4, 50_000_000);
+report(memory);
 const counted = await measure('busy-polling USART1_SR (counted, every poll)', 2, 30_000_000);
 report(counted, 72);
 const wait = await measure('waiting on USART1_SR.RXNE, 2 s virtual', 3, 0, { sendAtMs: 2000 });

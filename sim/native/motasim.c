@@ -37,6 +37,8 @@ typedef struct {
   double set_until;   /* ... valid while icount < set_until ... */
   double set_i0;      /* ... counting: value + floor((icount - set_i0) * set_rate) (rate 0: constant) */
   double set_rate;
+  double blocks;      /* blocks counted (statistics) */
+  double misses;      /* block-cache misses: blocks decoded (statistics) */
 } msim_ctl_t;
 
 #define CACHE_SLOTS 4096u /* block cache: address -> instruction count */
@@ -86,6 +88,8 @@ typedef struct msim {
   double poll_valid;  /* smallest validity bound of the cached reads in the current block */
   uint32_t poll_regs[18];
   int poll_have_regs;
+  uint32_t poll_backoff; /* after a snapshot mismatch, skip this many candidate entries ... */
+  uint32_t poll_wait;    /* ... counting down here (a counted loop is not a fixed point) */
   uc_hook h_block, h_unmapped, h_prot, h_intr;
   /* A refused flash store (PGERR) still lands in QEMU's RAM after the hook: undo it at the next boundary. */
   int fixup_pending;
@@ -180,8 +184,13 @@ static void poll_check(msim *s, uint32_t addr, uint32_t n, uint32_t has_store) {
   s->poll_other_io = 0;
   s->poll_valid = 1e300;
   if (!candidate) {
+    if (addr != s->poll_block) s->poll_backoff = 0;
     s->poll_block = addr;
     s->poll_have_regs = 0;
+    return;
+  }
+  if (s->poll_wait > 0) {
+    s->poll_wait--;
     return;
   }
   uint32_t regs[18];
@@ -198,6 +207,11 @@ static void poll_check(msim *s, uint32_t addr, uint32_t n, uint32_t has_store) {
     }
     s->poll_have_regs = 0;
     return;
+  }
+  if (s->poll_have_regs) {
+    /* registers moved: a counted loop. Back off exponentially before looking again. */
+    s->poll_backoff = s->poll_backoff ? (s->poll_backoff < 4096 ? s->poll_backoff * 2 : 4096) : 1;
+    s->poll_wait = s->poll_backoff;
   }
   memcpy(s->poll_regs, regs, sizeof regs);
   s->poll_have_regs = 1;
@@ -223,6 +237,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     n = e->count;
     has_store = e->has_store;
   } else {
+    s->ctl.misses += 1;
     n = block_count(s, addr, size, &has_store);
   }
   if (s->poll_read_seen) {
@@ -233,6 +248,7 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     s->poll_other_io = 0;
   }
   s->ctl.icount += n;
+  s->ctl.blocks += 1;
   s->last_block = addr;
 }
 
@@ -468,3 +484,26 @@ const char *msim_strerror(int err) { return uc_strerror((uc_err)err); }
 
 int msim_mem_read(msim *s, uint32_t addr, uint8_t *out, uint32_t len) { return uc_mem_read(s->uc, addr, out, len); }
 int msim_mem_write(msim *s, uint32_t addr, const uint8_t *in, uint32_t len) { return uc_mem_write(s->uc, addr, in, len); }
+
+/*
+ * Unicorn 2.0.1 (Debian bookworm's libunicorn2) sends every store to RAM through QEMU's
+ * "notdirty" slow path, which allocates and frees a page-collection tree per store
+ * (upstream issue #1970; fixed upstream by "Ignore page_collection_lock", PR #1838, in later
+ * releases). The page collection only carries locks, and page locks are no-ops in Unicorn,
+ * so the fix is to make it empty. libunicorn calls these two through its PLT, and this
+ * library precedes it in the lookup scope of the dlopen that loads both, so these
+ * definitions take effect for the engine used here. Stores become ~3x cheaper.
+ */
+struct uc_struct;
+struct page_collection;
+struct page_collection *page_collection_lock_arm(struct uc_struct *uc, uint64_t start, uint64_t end);
+void page_collection_unlock_arm(struct page_collection *set);
+
+struct page_collection *page_collection_lock_arm(struct uc_struct *uc, uint64_t start, uint64_t end) {
+  (void)uc;
+  (void)start;
+  (void)end;
+  return NULL;
+}
+
+void page_collection_unlock_arm(struct page_collection *set) { (void)set; }

@@ -1,7 +1,8 @@
 /* Workloads for bench/sim-speed, selected by RESULTS[63]:
    1: compute-bound integer loop, RESULTS[62] iterations;
    2: counted polling of USART1_SR (RESULTS[62] reads, a loop counter changes every pass);
-   3: waiting for a character: while (!(USART1_SR & RXNE)) {} until the host sends one. */
+   3: waiting for a character: while (!(USART1_SR & RXNE)) {} until the host sends one;
+   4: memory-bound loop, a RAM load and store per pass. */
 #include "sim-test.h"
 
 int main(void) {
@@ -13,6 +14,13 @@ int main(void) {
       b ^= a >> 7;
     }
     RESULTS[1] = b;
+    return 0;
+  }
+  if (RESULTS[63] == 4) {
+    /* memory-bound: a store and a load to RAM every pass */
+    volatile uint32_t *cell = &RESULTS[2];
+    for (uint32_t i = 0; i < n; i++) *cell = *cell + i;
+    RESULTS[1] = *cell;
     return 0;
   }
   uart_init(69);
