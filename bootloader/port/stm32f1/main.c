@@ -140,13 +140,19 @@ static void usart_flush(void) {
 
 static int led_session_on;
 
-static void led(int on) { GPIO_BSRR(GPIOC_BASE) = on ? (1u << (13 + 16)) : (1u << 13); }
+static int led_state = -1;
+
+static void led(int on) {
+  if (on == led_state) return; /* write only on change: each MMIO write costs on the virtual board */
+  led_state = on;
+  GPIO_BSRR(GPIOC_BASE) = on ? (1u << (13 + 16)) : (1u << 13);
+}
 
 static void led_pattern(uint32_t t, int in_session, int bootable) {
   if (in_session && bootable) {
     led(led_session_on); /* toggled per accepted frame */
   } else if (bootable) {
-    led((t / 500u) & 1u); /* 1 Hz */
+    led((int)((t / 500u) & 1u)); /* 1 Hz */
   } else {
     uint32_t p = t % 1000u; /* no model: two short flashes a second */
     led(p < 100u || (p >= 200u && p < 300u));
