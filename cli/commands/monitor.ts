@@ -73,6 +73,8 @@ export function register(program: Command): void {
           resolve();
         };
         const onSigint = () => stop();
+        // `mota monitor | head`: a closed stdout ends the monitor quietly
+        process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? stop() : reject(e)));
         const timer = opts.duration !== undefined ? setTimeout(() => stop(), opts.duration * 1000) : undefined;
         process.on('SIGINT', onSigint);
         link.on('unit', onUnit);

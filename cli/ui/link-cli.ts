@@ -70,6 +70,13 @@ export function trustedKeys(pubs: string[] | undefined): TrustedKey[] {
   return files.map((f) => readPublicKeyFile(join(REPO_KEYS, f)));
 }
 
+/** With MOTA_DEBUG=1, the link's diagnostics (retransmissions, go-backs) on stderr. */
+export function debugLog(): ((message: string) => void) | undefined {
+  if (!process.env['MOTA_DEBUG']) return undefined;
+  const t0 = performance.now();
+  return (m) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(3)}] ${m}\n`);
+}
+
 export function writeJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -83,6 +83,7 @@ export class Client extends EventEmitter<ClientEvents> {
   private readonly onFrame = (u: FrameUnit) => {
     const f = decodeFrame(u.bytes, isResponseType);
     if ('problem' in f) return;
+    this.log(`<- ${f.type === FrameType.ERROR ? 'ERROR' : requestName(f.type)} seq ${f.seq}${f.type === (FrameType.DATA | RESPONSE) && f.payload.length === 8 ? ` offset ${f.payload.readUInt32LE(0)} next ${f.payload.readUInt32LE(4)}` : ''}`);
     this.emit('reply', f);
   };
 
@@ -106,6 +107,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Sends one frame without waiting for its answer; returns its seq. */
   send(type: number, payload?: Uint8Array): { seq: number; written: Promise<void> } {
     const seq = this.nextSeq();
+    this.log(`-> ${requestName(type)} seq ${seq}${type === FrameType.DATA && payload ? ` offset ${Buffer.from(payload).readUInt32LE(0)} +${payload.length - 4}` : ''}`);
     const written = this.link.write(encodeFrame(type, seq, payload));
     written.catch(() => {}); // surfaced through 'lost' to whoever waits
     return { seq, written };

@@ -100,6 +100,15 @@ describe('push', () => {
     expect((e as Error).message).toMatch(/runs sinemodel 1\.0\.0 \(slot A, CONFIRMED\), not sinemodel 1\.1\.0 — the new model failed its trial \(self-test FAIL 7\/8/);
   });
 
+  it('says the app does not answer, quoting its boot report, when the app serves no protocol', async () => {
+    const { device, link } = await board({ appServesProtocol: false, installed: undefined });
+    device.reset('STAY'); // as after a reset caught in the listen window: the bootloader serves
+    await new Promise((r) => setTimeout(r, 20));
+    const e = await push(link, pkg('1.1.0'), fast).catch((x: unknown) => x);
+    expect(isMotaError(e, 'LINK_TIMEOUT_APP')).toBe(true);
+    expect((e as Error).message).toMatch(/its report says sinemodel 1\.1\.0 from slot A \(TRIAL\).*does not answer INFO/);
+  });
+
   it('streams a 64 KiB package with several frames in flight', async () => {
     const { device, link } = await board();
     let maxInFlight = 0;

@@ -104,7 +104,15 @@ async function awaitApp(client: Client, options: DeviceOptions): Promise<AppBoot
       onReady = undefined;
       const partial = collector.partial();
       if (partial) reports.push(partial);
-      const i = await client.info(3);
+      let i: InfoPayload;
+      try {
+        i = await client.info(3);
+      } catch (e) {
+        const last = reports.at(-1);
+        if (!(e instanceof MotaError && e.code === 'LINK_TIMEOUT') || !last) throw e;
+        throw new MotaError('LINK_TIMEOUT_APP', `the device on ${link.path} booted (its report says ${summarizeReport(last)}) but its app does not answer INFO`,
+          'the app firmware must serve INFO, CONFIRM and ROLLBACK (SPEC §5.2); until then a reset reverts a trial model');
+      }
       if (i.mode === MODE_APP || attempt >= 2) return { info: i, lines, reports };
       // the bootloader answered: it is listening or has no model; ask it to boot
       try {

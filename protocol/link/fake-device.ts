@@ -35,6 +35,8 @@ export interface FakeDeviceOptions {
   resetMs?: number;
   listenMs?: number;
   selftestMs?: number;
+  /** Whether the app answers protocol frames (§5.2); false models an app without protocol support. */
+  appServesProtocol?: boolean;
   /** In app mode, a plot frame of y_ref = sin(x) and y_pred (off by 0.01) every this many ms; 0: none. */
   plotEveryMs?: number;
   /** The first lines of the app's boot report (§4.1); slot, model, selftest and ready follow. */
@@ -75,7 +77,7 @@ export class FakeDevice {
 
   constructor(options: FakeDeviceOptions) {
     this.o = {
-      slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
+      slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, appServesProtocol: true, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
       selftestPasses: () => true,
       report: () => ['mota-app: 0.1.0', 'board: STM32F103RC', `uid: ${'3F00CA01A5A5000112345678'}`, 'bootloader: 1.0.0'],
       ...options,
@@ -298,7 +300,9 @@ export class FakeDevice {
     this.stats.requests++;
     if (this.mode === 'off') return;
     if (this.mode === 'listening') this.mode = 'bootloader'; // any request keeps it in the bootloader
-    if (this.mode === 'app') this.appRequest(f);
+    if (this.mode === 'app') {
+      if (this.o.appServesProtocol) this.appRequest(f);
+    }
     else this.bootloaderRequest(f);
   }
 
