@@ -273,9 +273,15 @@ export class FlashController extends PeripheralBase {
 
 function damage(mem: Uint8Array, base: number, old: Uint8Array, rng: Random): void {
   const words = old.length / 4;
+  // Every outcome appears at least once (three distinct words chosen by the seed), the rest is seeded chance.
+  const forced = new Map<number, number>();
+  const rotate = rng.below(3);
+  while (forced.size < 3) {
+    const w = rng.below(words);
+    if (!forced.has(w)) forced.set(w, (forced.size + rotate) % 3);
+  }
   for (let w = 0; w < words; w++) {
-    // Guarantee all three outcomes appear in the first three words, then seeded choice.
-    const choice = w < 3 ? (w + rng.below(3)) % 3 : rng.below(3);
+    const choice = forced.get(w) ?? rng.below(3);
     for (let b = 0; b < 4; b++) {
       const i = w * 4 + b;
       if (choice === 0) mem[base + i] = 0xff;
