@@ -87,11 +87,14 @@ const hello = readFileSync(join(root, 'protocol/vectors/payloads/hello_world_248
 let seed = 12345;
 const big = Buffer.alloc(9000).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
 big.write('TFL3', 4, 'ascii');
+const big64 = Buffer.alloc(65536 - 128 - 64).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
+big64.write('TFL3', 4, 'ascii');
 const pkgs = {
   'sine-1.0.0': build({ name: 'sinemodel', version: [1, 0, 0], payload: hello, keyFile: dev }),
   'sine-1.1.0': build({ name: 'sinemodel', version: [1, 1, 0], payload: hello, keyFile: dev, selftest: Buffer.from([1, 0, 1, 0, 1, 0, 0, 0, 5, 7]) }),
   'sine-0.9.0': build({ name: 'sinemodel', version: [0, 9, 0], payload: hello, keyFile: dev }),
   'big-2.0.0': build({ name: 'bigmodel', version: [2, 0, 0], payload: big, keyFile: dev }),
+  'big64-3.0.0': build({ name: 'bigmodel', version: [3, 0, 0], payload: big64, keyFile: dev }),
   'other-1.2.0': build({ name: 'sinemodel', version: [1, 2, 0], payload: hello, keyFile: other }),
 };
 const badsig = Buffer.from(pkgs['sine-1.1.0']);
