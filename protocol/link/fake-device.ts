@@ -172,15 +172,23 @@ export class FakeDevice {
     this.later(this.o.resetMs, () => this.bootloaderStart(request));
   }
 
+  /** 5.7: the mailbox request is acted on, then (unless STAY) the listen window, then the decision. */
   private bootloaderStart(request: Request): void {
     this.resetCount++;
-    const j = this.journal;
     if (request === 'STAY') {
       this.mode = 'bootloader';
       return;
     }
     if (request === 'CONFIRM') this.confirmTrial();
     if (request === 'ROLLBACK') this.rollback();
+    this.mode = 'listening';
+    this.later(this.o.listenMs, () => {
+      if (this.mode === 'listening') this.bootDecision();
+    });
+  }
+
+  private bootDecision(): void {
+    const j = this.journal;
     // 1. an unconfirmed trial reverts
     for (const s of [0, 1]) if (j.states[s] === SlotState.TRIAL) j.states[s] = SlotState.REJECTED;
     // 2. a pending slot gets its trial
@@ -207,11 +215,7 @@ export class FakeDevice {
       this.mode = 'bootloader'; // 4. nothing bootable
       return;
     }
-    const target = boot;
-    this.mode = 'listening';
-    this.later(this.o.listenMs, () => {
-      if (this.mode === 'listening') this.startApp(target.slot, target.trial);
-    });
+    this.startApp(boot.slot, boot.trial);
   }
 
   private bootCheck(slot: number): boolean {
