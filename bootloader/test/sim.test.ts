@@ -33,7 +33,7 @@ class Host {
   frames: Frame[] = [];
   text = '';
   /** Virtual µs of the last upload's BEGIN and END round trips. */
-  timings = { begin: 0, end: 0 };
+  timings = { begin: 0, end: 0, endInstructions: 0 };
   constructor(readonly board: Board) {}
 
   collect(): void {
@@ -104,7 +104,7 @@ class Host {
   }
 
   /** BEGIN, DATA with WINDOW frames in flight, END. Returns END's answer and the timings. */
-  async upload(pkg: Buffer, options = 0): Promise<{ end: Frame; begin: Frame; us: number }> {
+  async upload(pkg: Buffer, options = 0, latencyMs = 0): Promise<{ end: Frame; begin: Frame; us: number }> {
     const t0 = this.board.virtualTimeUs;
     const begin = await this.call(T.BEGIN, Buffer.concat([pkg.subarray(0, 128), Buffer.from([options])]));
     this.timings.begin = this.board.virtualTimeUs - t0;
@@ -123,6 +123,8 @@ class Host {
         inflight++;
       }
       const f = await this.next();
+      // the answer reaches the host latencyMs late (a USB-serial adapter's turnaround)
+      if (latencyMs) await this.board.run({ ms: latencyMs });
       expect(f.type).toBe(T.DATA | R);
       inflight--;
       const off = f.payload.readUInt32LE(0);
@@ -130,8 +132,10 @@ class Host {
       expect(next).toBe(off + Math.min(MAX_DATA, pkg.length - off));
     }
     const tEnd = this.board.virtualTimeUs;
+    const iEnd = this.board.instructions;
     const end = await this.call(T.END, undefined, 10_000);
     this.timings.end = this.board.virtualTimeUs - tEnd;
+    this.timings.endInstructions = this.board.instructions - iEnd;
     return { end, begin, us: this.board.virtualTimeUs - t0 };
   }
 }
@@ -170,6 +174,11 @@ describe('bootloader on the virtual STM32F103RC', () => {
     const up = await host.upload(v100);
     expect(up.end.type).toBe(T.END | R);
     expect([...up.end.payload.subarray(0, 2)]).toEqual([0, 3]); // slot A PENDING
+    console.log(
+      `END for a ${v100.length}-byte sine package (checks 9-16: CRC, SHA-256, SHA-512, Ed25519, journal record): ` +
+        `${(host.timings.endInstructions / 1e6).toFixed(2)} M instructions, ${(host.timings.end / 1000).toFixed(1)} ms virtual ` +
+        `(includes the request and answer frames)`,
+    );
 
     expect((await host.call(T.BOOT)).type).toBe(T.BOOT | R);
     await host.waitText(/test-app slot=0 state=2 resets=1 version=1\.0\.0\n/);
@@ -250,22 +259,23 @@ describe('bootloader on the virtual STM32F103RC', () => {
     await b.close();
   });
 
-  it('uploads_64_kib_at_over_90_percent_of_the_line', async () => {
-    const b = newBoard();
-    const host = new Host(b);
-    await b.run({ ms: 300 });
-    const big = pkg('big64-3.0.0');
-    expect(big.length).toBe(65536);
-    const t0 = b.virtualTimeUs;
-    const up = await host.upload(big);
-    expect(up.end.type).toBe(T.END | R);
-    const eff = big.length / ((up.us / 1e6) * (115200 / 10));
-    console.log(
-      `upload of ${big.length} bytes at 115200 baud: BEGIN..END ${(up.us / 1000).toFixed(1)} ms virtual ` +
-        `(from ${(t0 / 1000).toFixed(1)} ms), efficiency ${(eff * 100).toFixed(1)}% with zero host latency; ` +
-        `BEGIN ${(host.timings.begin / 1000).toFixed(1)} ms, END ${(host.timings.end / 1000).toFixed(1)} ms`,
-    );
-    expect(eff).toBeGreaterThan(0.9);
-    await b.close();
-  });
+  for (const latencyMs of [0, 16]) {
+    it(`uploads_64_kib_at_over_90_percent_of_the_line_with_${latencyMs}_ms_turnaround`, async () => {
+      const b = newBoard();
+      const host = new Host(b);
+      await b.run({ ms: 300 });
+      const big = pkg('big64-3.0.0');
+      expect(big.length).toBe(65536);
+      const up = await host.upload(big, 0, latencyMs);
+      expect(up.end.type).toBe(T.END | R);
+      const eff = big.length / ((up.us / 1e6) * (115200 / 10));
+      console.log(
+        `upload of ${big.length} bytes at 115200 baud, ${latencyMs} ms host turnaround: BEGIN..END ` +
+          `${(up.us / 1000).toFixed(1)} ms virtual, efficiency ${(eff * 100).toFixed(1)}%; ` +
+          `BEGIN ${(host.timings.begin / 1000).toFixed(1)} ms, END ${(host.timings.end / 1000).toFixed(1)} ms`,
+      );
+      expect(eff).toBeGreaterThan(0.9);
+      await b.close();
+    });
+  }
 });
