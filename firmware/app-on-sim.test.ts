@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { layouts, type Board as BoardName } from '../protocol/index.ts';
 import { Board } from '../sim/index.ts';
-import { demux, expectedFrames, sinePackage } from './test/harness.ts';
+import { decodeErrorReply, decodeInfo, encodeFrame } from '../protocol/link/frames.ts';
+import { demux, expectedFrames, handoff, protocolFrames, sinePackage } from './test/harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -69,5 +70,72 @@ describe('the ARM app on the virtual STM32F103', () => {
     expect(r.lines.get('board')).toBe('STM32F103C8');
     expect(r.lines.get('model')).toBe('none');
     expect(r.text.at(-1)).toBe('ready: no model');
+  });
+});
+
+describe('the app answers update-protocol requests (SPEC §5.2)', () => {
+  const l = layouts.rc;
+
+  async function bootTrial(): Promise<{ b: Board; out: () => Buffer }> {
+    const b = boot('rc', sinePackage(privateKey, '1.1.0', sine11, 'rc'));
+    // slot A in TRIAL, slot B EMPTY, active slot B? none: 0xFF (first install)
+    b.loadBin(handoff(0, 2, l.slotA.addr, 2 | (0 << 8) | (0xff << 16)), 0x20000000);
+    let acc = Buffer.alloc(0);
+    const out = () => (acc = Buffer.concat([acc, b.takeUartOutput()]));
+    await b.run({ ms: 300, until: () => out().includes('ready: ') });
+    return { b, out };
+  }
+
+  async function request(b: Board, out: () => Buffer, frame: Uint8Array, type: number): Promise<{ type: number; seq: number; payload: Buffer }> {
+    const start = out().length;
+    b.sendToUart(frame);
+    let found: { type: number; seq: number; payload: Buffer } | undefined;
+    await b.run({ ms: 100, until: () => (found = protocolFrames(out().subarray(start)).find((f) => f.type === type || f.type === 0xff)) !== undefined });
+    expect(found, `answer to request 0x${frame[1]!.toString(16)}`).toBeDefined();
+    return found!;
+  }
+
+  it('answers INFO in app mode with the running slot and the slot records', async () => {
+    const { b, out } = await bootTrial();
+    const f = await request(b, out, Buffer.concat([Buffer.from('noise~'), encodeFrame(0x01, 42)]), 0x81);
+    expect(f.seq).toBe(42);
+    const info = decodeInfo(f.payload);
+    expect(info.mode).toBe(2);
+    expect(info.runningSlot).toBe(0);
+    expect(info.activeSlot).toBe(0xff);
+    expect(info.board).toBe('STM32F103RC');
+    expect(info.uid).toBe('0123456789ABCDEF01234567');
+    expect(info.bootloaderVersion).toEqual({ major: 1, minor: 2, patch: 3 });
+    expect(info.slotSize).toBe(l.slotSize);
+    expect(info.slotAddr).toEqual([l.slotA.addr, l.slotB.addr]);
+    expect(info.slots[0]).toMatchObject({ state: 2, name: 'sinemodel', version: { major: 1, minor: 1, patch: 0 } });
+    expect(info.slots[1]).toMatchObject({ state: 0, name: '', imageSize: 0 });
+  });
+
+  it('refuses upload requests with WRONG_MODE', async () => {
+    const { b, out } = await bootTrial();
+    const f = await request(b, out, encodeFrame(0x05, 3), 0xff);
+    expect(decodeErrorReply(f.payload)).toEqual({ requestType: 0x05, code: 34, detail: 0 });
+  });
+
+  it('answers CONFIRM of a trial model, leaves the request in the mailbox and resets', async () => {
+    const { b, out } = await bootTrial();
+    let reset = false;
+    b.on('reset', () => {
+      reset = true;
+      b.stop();
+    });
+    const start = out().length;
+    b.sendToUart(encodeFrame(0x08, 9));
+    await b.run({ ms: 100, until: () => reset });
+    expect(reset).toBe(true);
+    const f = protocolFrames(out().subarray(start)).find((x) => x.type === 0x88);
+    expect(f?.seq).toBe(9);
+    const mailbox = b.readBytes(0x20000000, 64);
+    const w = new DataView(mailbox.buffer, mailbox.byteOffset, 64);
+    expect(w.getUint32(16, true)).toBe(2); // MOTA_REQ_CONFIRM
+    let x = 0;
+    for (const k of [0, 1, 2, 3, 4, 5, 6, 8]) x ^= w.getUint32(4 * k, true);
+    expect(w.getUint32(28, true)).toBe(~x >>> 0); // check still valid
   });
 });

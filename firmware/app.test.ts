@@ -122,7 +122,7 @@ describe('the ARM app on a minimal Unicorn board', () => {
 
   it('reports no model and blinks when both slots are empty', () => {
     const r = run('rc', {}, 3_000_000);
-    expect(r.lines.get('slot')).toBe('none (A: PKG_BAD_MAGIC, B: PKG_BAD_MAGIC)');
+    expect(r.lines.get('slot')).toBe('none (A: error 2, B: error 2)'); // PKG_BAD_MAGIC
     expect(r.lines.get('model')).toBe('none');
     expect(r.text.at(-1)).toBe('ready: no model');
     expect(r.frames).toEqual([]);

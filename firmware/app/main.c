@@ -4,6 +4,7 @@
  * frames (SPEC §4.2). Polling only; the watchdog resets a hung app.
  */
 #include "board.h"
+#include "link.h"
 #include "model.h"
 #include "mota/layout.h"
 #include "sine.h"
@@ -27,19 +28,20 @@ __attribute__((section(".noinit"))) volatile mota_handoff_t mota_handoff;
 static mi_interp_t interp;
 static uint8_t arena[MOTA_ARENA_SIZE] __attribute__((aligned(8)));
 
+/* Waits `us` while answering protocol requests (bounded also in iterations: a dead timer
+ * cannot hang the app; the watchdog then resets it). */
+static void serve_us(uint32_t us) {
+  uint32_t start = time_us();
+  for (uint32_t i = 0; i < us + 1000u && time_us() - start < us; i++) link_poll();
+}
+
 /* No usable model: two short flashes every second (as the bootloader, SPEC §5.10), forever. */
 static void __attribute__((noreturn)) no_model_loop(void) {
   text_line("ready", "no model");
   for (;;) {
-    for (int i = 0; i < 2; i++) {
-      led_set(1);
-      delay_us(100000u);
-      led_set(0);
-      delay_us(100000u);
-      watchdog_kick();
-    }
-    for (int i = 0; i < 6; i++) {
-      delay_us(100000u);
+    for (int i = 0; i < 10; i++) {
+      led_set(i < 4 && (i & 1) == 0);
+      serve_us(100000u);
       watchdog_kick();
     }
   }
@@ -92,10 +94,11 @@ static void report_slot(const mota_slot_choice_t *c) {
   text_end();
   text_key("slot");
   if (c->slot == MOTA_SLOT_NONE) {
-    text_str("none (A: ");
-    text_str(mota_package_error_name(c->check_a));
-    text_str(", B: ");
-    text_str(c->check_b < 0 ? "not checked" : mota_package_error_name(c->check_b));
+    /* §1.6 error numbers (the names cost flash the protocol responder needs) */
+    text_str("none (A: error ");
+    text_i32(c->check_a);
+    text_str(", B: error ");
+    text_i32(c->check_b);
     text_putc(')');
   } else {
     text_putc(c->slot == MOTA_SLOT_A ? 'A' : 'B');
@@ -151,7 +154,7 @@ static void __attribute__((noreturn)) sine_loop(void) {
   if (in->type != MI_TYPE_INT8 || out->type != MI_TYPE_INT8) {
     text_line("ready", "model is not int8 in / int8 out: no sine demo");
     for (;;) {
-      delay_us(500000u);
+      serve_us(500000u);
       led_toggle();
       watchdog_kick();
     }
@@ -174,8 +177,7 @@ static void __attribute__((noreturn)) sine_loop(void) {
     led_toggle();
     watchdog_kick();
     next += MOTA_FRAME_PERIOD_US;
-    while ((int32_t)(time_us() - next) < 0) {
-    }
+    while ((int32_t)(time_us() - next) < 0) link_poll();
   }
 }
 
@@ -187,6 +189,7 @@ int main(void) {
   static const uint8_t *const slots[2] = {(const uint8_t *)MOTA_SLOT_A_ADDR, (const uint8_t *)MOTA_SLOT_B_ADDR};
   static mota_slot_choice_t choice;
   int found = mota_choose_slot(&mota_handoff, slots, MOTA_SLOT_SIZE, &choice);
+  link_init(&choice, &mota_handoff);
   report_slot(&choice);
   if (!found) {
     text_line("model", "none");

@@ -69,13 +69,13 @@ static int parse_tensor(mi_interp_t *it, fb_t *fb, uint32_t tt, uint32_t buffers
   uint32_t ndims;
   t->shape_pos = fb_vector(fb, tt, T_SHAPE, 4, &ndims);
   if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_TENSOR, "", index);
-  if (ndims > MI_MAX_DIMS) return mi_fail(it, MI_E_UNSUPPORTED, "too many dimensions in tensor ", "", index);
+  if (ndims > MI_MAX_DIMS) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported shape in tensor ", "", index);
   t->ndims = (uint8_t)ndims;
   uint32_t elements = 1;
   for (uint32_t d = 0; d < ndims; d++) {
     int32_t dim = (int32_t)fb_u32(fb, t->shape_pos + 4u * d);
     if (dim < 1 || (uint32_t)dim > MAX_ELEMENTS || (uint64_t)elements * (uint32_t)dim > MAX_ELEMENTS)
-      return mi_fail(it, MI_E_MALFORMED, "absurd shape in tensor ", "", index);
+      return mi_fail(it, MI_E_MALFORMED, "unsupported shape in tensor ", "", index);
     elements *= (uint32_t)dim;
   }
   t->elements = elements;
@@ -152,7 +152,10 @@ static int parse_operator(mi_interp_t *it, fb_t *fb, uint32_t ot, uint32_t opcod
   if (fb->bad) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
   if (code < 0) return mi_fail(it, MI_E_MALFORMED, BAD_OPERATOR, "", (int32_t)index);
   const mi_kernel_t *k = mi_find_kernel((uint32_t)code);
-  if (!k) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported operator ", mi_op_name((uint32_t)code), -1);
+  if (!k) {
+    const char *name = mi_op_name((uint32_t)code);
+    return mi_fail(it, MI_E_UNSUPPORTED, "unsupported operator ", name ? name : "BUILTIN_", name ? -1 : code);
+  }
   op->code = (uint16_t)code;
   uint32_t n_in, n_out;
   int16_t outs[1];
@@ -223,11 +226,7 @@ static int plan_arena(mi_interp_t *it) {
 void mi_init(mi_interp_t *it) {
   uint8_t *p = (uint8_t *)it;
   for (uint32_t i = 0; i < sizeof *it; i++) p[i] = 0;
-#ifdef MOTA_SINGLE_ROUNDING
-  it->rounding = MI_ROUNDING_SINGLE;
-#else
-  it->rounding = MI_ROUNDING_DOUBLE;
-#endif
+  it->rounding = MI_DEFAULT_ROUNDING;
 }
 
 uint8_t *mi_persistent(mi_interp_t *it, uint32_t bytes) {
@@ -274,7 +273,7 @@ static void find_int8_core(mi_interp_t *it) {
 
 static int load(mi_interp_t *it, fb_t *fb) {
   if (fb->len < 8u || fb->base[4] != 'T' || fb->base[5] != 'F' || fb->base[6] != 'L' || fb->base[7] != '3')
-    return mi_fail(it, MI_E_MALFORMED, "not a TFLite flatbuffer (no TFL3 identifier)", "", -1);
+    return mi_fail(it, MI_E_MALFORMED, "not a TFLite flatbuffer", "", -1);
   uint32_t model = fb_table_at(fb, 0);
   uint32_t version = fb_field_u32(fb, model, MODEL_VERSION, 0);
   uint32_t n_opcodes, n_subgraphs, n_buffers;
@@ -283,7 +282,7 @@ static int load(mi_interp_t *it, fb_t *fb) {
   uint32_t buffers = fb_vector(fb, model, MODEL_BUFFERS, 4, &n_buffers);
   if (fb->bad) return mi_fail(it, MI_E_MALFORMED, "malformed model table", "", -1);
   if (version != SCHEMA_VERSION) return mi_fail(it, MI_E_UNSUPPORTED, "unsupported schema version ", "", (int32_t)version);
-  if (n_subgraphs < 1u) return mi_fail(it, MI_E_MALFORMED, "model has no subgraph", "", -1);
+  if (n_subgraphs < 1u) return mi_fail(it, MI_E_MALFORMED, "malformed subgraph", "", -1);
   uint32_t sg = fb_vector_table(fb, subgraphs, 0);
   uint32_t n_tensors, n_ops;
   uint32_t tensors = fb_vector(fb, sg, SG_TENSORS, 4, &n_tensors);
@@ -308,7 +307,7 @@ static int load(mi_interp_t *it, fb_t *fb) {
   rc = read_indices(it, fb, sg, SG_OUTPUTS, it->outputs, MI_MAX_IO, &n, 0);
   if (rc != MI_OK) return rc;
   it->n_outputs = (uint8_t)n;
-  if (it->n_inputs == 0u || it->n_outputs == 0u) return mi_fail(it, MI_E_MALFORMED, "graph without inputs or outputs", "", -1);
+  if (it->n_inputs == 0u || it->n_outputs == 0u) return mi_fail(it, MI_E_MALFORMED, "bad graph input/output: tensor ", "", 0);
   for (uint32_t i = 0; i < it->n_inputs; i++) {
     mi_tensor_t *t = &it->tensors[it->inputs[i]];
     if (t->is_const) return mi_fail(it, MI_E_MALFORMED, "bad graph input/output: tensor ", "", it->inputs[i]);
@@ -348,7 +347,7 @@ int mi_load(mi_interp_t *it, const uint8_t *model, uint32_t len, uint8_t *arena,
 }
 
 int mi_invoke(mi_interp_t *it) {
-  if (!it->loaded) return mi_fail(it, MI_E_STATE, "invoke without a loaded model", "", -1);
+  if (!it->loaded) return mi_fail(it, MI_E_STATE, "no model", "", -1);
   for (uint32_t i = 0; i < it->n_ops; i++) {
     const mi_op_t *op = &it->ops[i];
     mi_find_kernel(op->code)->invoke(it, op);
@@ -357,7 +356,7 @@ int mi_invoke(mi_interp_t *it) {
 }
 
 __attribute__((noinline)) int mi_invoke_int8(mi_interp_t *it) {
-  if (!it->loaded) return mi_fail(it, MI_E_STATE, "invoke without a loaded model", "", -1);
+  if (!it->loaded) return mi_fail(it, MI_E_STATE, "no model", "", -1);
   for (uint32_t i = 0; i < it->n_ops; i++) {
     const mi_op_t *op = &it->ops[i];
     if (!op->skip) mi_find_kernel(op->code)->invoke(it, op);

@@ -111,21 +111,22 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
       memcpy(&ws, &bits, 4);
       int32_t m;
       if (fb->bad || !(ws > 0.0f) ||
-          !mi_quantize_multiplier_product(in->scale, ws, out->scale, it->rounding, &m, &shift))
+          !mi_quantize_multiplier_product(in->scale, ws, out->scale, MI_ROUNDING(it), &m, &shift))
         return op_fail(it, op, MI_E_UNSUPPORTED, "weight scales");
       memcpy(op->per_channel + 4u * u, &m, 4);
       op->per_channel[4u * units + u] = (uint8_t)(int8_t)shift;
     }
   } else {
     /* GetQuantizedConvolutionMultipler: (double)(float)(s_in * s_w) / (double)s_out */
-    if (!mi_quantize_multiplier_ratio(in->scale * w->scale, out->scale, it->rounding, &op->multiplier, &shift))
+    if (!mi_quantize_multiplier_ratio(in->scale * w->scale, out->scale, MI_ROUNDING(it), &op->multiplier, &shift))
       return op_fail(it, op, MI_E_UNSUPPORTED, "multiplier out of range");
     op->shift = (int8_t)shift;
   }
   /* Fold what does not depend on the input into one int32 per unit, so invoke only sums w*x:
-   * sum (w+wo)(x+xo) + bias = sum w*x + wo*sum x + [bias + xo*sum w + depth*wo*xo].
+   * sum w(x+xo) + bias = sum w*x + [bias + xo*sum w].
    * All in uint32: identical to the wrapping int32 accumulator of the reference, mod 2^32. */
-  const uint32_t xo = (uint32_t)-in->zero_point, wo = (uint32_t)-w->zero_point;
+  if (w->zero_point != 0) return op_fail(it, op, MI_E_UNSUPPORTED, "asymmetric weights"); /* as TFLite's int8 FC */
+  const uint32_t xo = (uint32_t)-in->zero_point;
   op->base = (int32_t *)(void *)mi_persistent(it, 4u * units);
   if (!op->base) return mi_fail(it, MI_E_TOO_BIG, "arena too small", "", -1);
   const int8_t *wd = (const int8_t *)w->data;
@@ -133,10 +134,8 @@ static int fc_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table)
     uint32_t sw = 0;
     for (uint32_t d = 0; d < depth; d++) sw += (uint32_t)(int32_t)wd[u * depth + d];
     uint32_t b = bias ? mi_ld32(bias->data + 4u * u) : 0u;
-    op->base[u] = (int32_t)(b + xo * sw + depth * wo * xo);
+    op->base[u] = (int32_t)(b + xo * sw);
   }
-  op->in_offset = (int16_t)-in->zero_point;
-  op->w_offset = (int16_t)-w->zero_point;
   op->out_offset = (int16_t)out->zero_point;
   op->batches = (uint16_t)batches;
   op->depth = (uint16_t)depth;
@@ -170,25 +169,19 @@ static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
   const int8_t *w0 = (const int8_t *)it->tensors[op->in[1]].data;
   int8_t *y = (int8_t *)it->tensors[op->out].data;
   const int32_t *base = op->base;
-  const uint32_t depth = op->depth, units = op->units, wo = (uint32_t)op->w_offset;
-  const int rounding = it->rounding;
+  const uint32_t depth = op->depth, units = op->units;
+  const int rounding = MI_ROUNDING(it);
   const int32_t lo = op->act_min, hi = op->act_max, out_off = op->out_offset;
   const uint8_t *pc = op->per_channel;
   for (uint32_t b = 0; b < op->batches; b++, x += depth, y += units) {
-    if (!pc && !wo && rounding == MI_ROUNDING_DOUBLE && op->shift <= 0) {
+    if (!pc && rounding == MI_ROUNDING_DOUBLE && op->shift <= 0) {
       fc_fast(x, w0, y, base, depth, units, op);
       continue;
-    }
-    uint32_t xterm = 0;
-    if (wo) { /* asymmetric weights: wo * sum x, once per batch */
-      uint32_t sx = 0;
-      for (uint32_t d = 0; d < depth; d++) sx += (uint32_t)(int32_t)x[d];
-      xterm = wo * sx;
     }
     const int8_t *w = w0;
     int32_t mult = op->multiplier, shift = op->shift;
     for (uint32_t u = 0; u < units; u++) {
-      uint32_t s = (uint32_t)base[u] + xterm;
+      uint32_t s = (uint32_t)base[u];
       for (uint32_t d = 0; d < depth; d++) s += (uint32_t)(*w++ * x[d]);
       if (pc) {
         mult = (int32_t)mi_ld32(pc + 4u * u);
@@ -200,14 +193,17 @@ static void fc_invoke(const mi_interp_t *it, const mi_op_t *op) {
   }
 }
 
-static int quantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
+/* QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32: same shape rules, mirrored types. */
+static int convert_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
   (void)fb;
   (void)op_table;
   if (op->n_in < 1 || op->in[0] < 0) return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
   const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
-  if (in->type != MI_TYPE_FLOAT32) return type_fail(it, op, in);
-  if (out->type != MI_TYPE_INT8) return type_fail(it, op, out);
-  if (!quantized_i8(out)) return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
+  int quantize = op->code == MI_OP_QUANTIZE;
+  const mi_tensor_t *q = quantize ? out : in, *f = quantize ? in : out;
+  if (f->type != MI_TYPE_FLOAT32) return type_fail(it, op, f);
+  if (q->type != MI_TYPE_INT8) return type_fail(it, op, q);
+  if (!quantized_i8(q)) return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
   if (in->elements != out->elements) return op_fail(it, op, MI_E_MALFORMED, SHAPES);
   return MI_OK;
 }
@@ -221,18 +217,6 @@ static void quantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
     memcpy(&v, x + 4u * i, 4);
     y[i] = mi_quantize_f32(v, out->scale, out->zero_point);
   }
-}
-
-static int dequantize_prepare(mi_interp_t *it, mi_op_t *op, fb_t *fb, uint32_t op_table) {
-  (void)fb;
-  (void)op_table;
-  if (op->n_in < 1 || op->in[0] < 0) return op_fail(it, op, MI_E_MALFORMED, NEEDS_INPUT);
-  const mi_tensor_t *in = &it->tensors[op->in[0]], *out = &it->tensors[op->out];
-  if (in->type != MI_TYPE_INT8) return type_fail(it, op, in);
-  if (out->type != MI_TYPE_FLOAT32) return type_fail(it, op, out);
-  if (!quantized_i8(in)) return op_fail(it, op, MI_E_MALFORMED, NO_QUANT);
-  if (in->elements != out->elements) return op_fail(it, op, MI_E_MALFORMED, SHAPES);
-  return MI_OK;
 }
 
 static void dequantize_invoke(const mi_interp_t *it, const mi_op_t *op) {
@@ -262,8 +246,8 @@ static void reshape_invoke(const mi_interp_t *it, const mi_op_t *op) {
 
 static const mi_kernel_t kernels[] = {
     {MI_OP_FULLY_CONNECTED, fc_prepare, fc_invoke},
-    {MI_OP_QUANTIZE, quantize_prepare, quantize_invoke},
-    {MI_OP_DEQUANTIZE, dequantize_prepare, dequantize_invoke},
+    {MI_OP_QUANTIZE, convert_prepare, quantize_invoke},
+    {MI_OP_DEQUANTIZE, convert_prepare, dequantize_invoke},
     {MI_OP_RESHAPE, reshape_prepare, reshape_invoke},
 };
 

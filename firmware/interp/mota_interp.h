@@ -27,6 +27,20 @@
 #define MI_MAX_DIMS 6
 #define MI_ERROR_SIZE 80
 
+/* The rounding mode: MOTA_SINGLE_ROUNDING selects single rounding at compile time. With
+ * MI_RUNTIME_ROUNDING (the host tools) it is it->rounding instead, so one binary does both;
+ * without it the mode is a constant and the other mode's code is left out (smaller app). */
+#ifdef MOTA_SINGLE_ROUNDING
+#define MI_DEFAULT_ROUNDING MI_ROUNDING_SINGLE
+#else
+#define MI_DEFAULT_ROUNDING MI_ROUNDING_DOUBLE
+#endif
+#ifdef MI_RUNTIME_ROUNDING
+#define MI_ROUNDING(it) ((it)->rounding)
+#else
+#define MI_ROUNDING(it) ((void)(it), MI_DEFAULT_ROUNDING)
+#endif
+
 /* Result codes. */
 #define MI_OK 0
 #define MI_E_MALFORMED 1      /* flatbuffer structure out of range or inconsistent */
@@ -71,7 +85,7 @@ typedef struct {
   /* FULLY_CONNECTED, precomputed by prepare */
   int32_t multiplier;
   int8_t shift;
-  int16_t in_offset, w_offset, out_offset;
+  int16_t out_offset;
   int16_t act_min, act_max;
   uint16_t batches, depth, units;
   uint8_t skip;        /* float-I/O QUANTIZE/DEQUANTIZE left out of mi_invoke_int8 */
@@ -86,7 +100,7 @@ typedef struct {
   uint32_t arena_size;
   uint32_t arena_used;       /* activations + persistent (per-channel parameters) */
   uint32_t persistent;       /* bytes at the arena's end holding per-channel parameters */
-  int rounding;              /* MI_ROUNDING_*; set by mi_init, may be changed before mi_load */
+  int rounding;              /* MI_ROUNDING_*; set by mi_init; with MI_RUNTIME_ROUNDING it may be changed before mi_load */
   int loaded;
   uint16_t n_tensors, n_ops;
   uint8_t n_inputs, n_outputs;

@@ -3,6 +3,7 @@ import { type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { readTflite, ReferenceInterpreter } from '../../models/index.ts';
+import { decodeFrame } from '../../protocol/link/frames.ts';
 import { buildPackage, deriveSelfTest, layouts, type Board } from '../../protocol/index.ts';
 
 export interface UartCapture {
@@ -51,7 +52,7 @@ export function sinePackage(privateKey: KeyObject, version: string, payloadFile:
   return buildPackage({ name: 'sinemodel', version, payload, selftest, privateKey, capacity: layouts[board].slotSize });
 }
 
-export function handoff(slot: number, state: number, slotAddr: number): Uint8Array {
+export function handoff(slot: number, state: number, slotAddr: number, slotStates = state | (slot << 16)): Uint8Array {
   const w = new Uint32Array(16);
   w[0] = 0x4d4f4842; // magic
   w[1] = slot;
@@ -60,7 +61,7 @@ export function handoff(slot: number, state: number, slotAddr: number): Uint8Arr
   w[4] = 0; // request
   w[5] = 1; // reset_count
   w[6] = (1 << 16) | (2 << 8) | 3; // bootloader 1.2.3
-  w[8] = state | (0 << 8) | (slot << 16); // slot_states
+  w[8] = slotStates; // A state | B state << 8 | active slot << 16
   w[7] = ~(w[0]! ^ w[1]! ^ w[2]! ^ w[3]! ^ w[4]! ^ w[5]! ^ w[6]! ^ w[8]!) >>> 0;
   return new Uint8Array(w.buffer);
 }
@@ -108,4 +109,23 @@ export function patchOpcodes(bytes: Uint8Array, count: number): Uint8Array {
     if (bc) dv.setInt32(bc, 3, true);
   }
   return b;
+}
+
+/** Protocol frames (§5.1) in a UART capture, found with the §3 demultiplexer rules. */
+export function protocolFrames(out: Uint8Array): { type: number; seq: number; payload: Buffer }[] {
+  const frames: { type: number; seq: number; payload: Buffer }[] = [];
+  for (let i = 0; i < out.length; ) {
+    if (out[i] === 0x7e && out[i + 10] === 0x7f) {
+      i += 11;
+    } else if (out[i] === 0xa5 && i + 9 <= out.length) {
+      const len = out[i + 3]! | (out[i + 4]! << 8);
+      const f = decodeFrame(out.subarray(i, i + 9 + len));
+      if ('problem' in f) i++;
+      else {
+        frames.push(f);
+        i += 9 + len;
+      }
+    } else i++;
+  }
+  return frames;
 }

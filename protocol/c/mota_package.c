@@ -1,10 +1,9 @@
 /* Package checks 1-13 of protocol/SPEC.md §1.6, in that order. */
 #include "mota_package.h"
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the header struct is read in place");
+
 static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t ld32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
 /* 4-bit table: small enough for the bootloader, fast enough for a boot-time check. */
 static const uint32_t crc_nibble[16] = {
@@ -12,7 +11,7 @@ static const uint32_t crc_nibble[16] = {
     0x2608EDB8u, 0x22C9F00Fu, 0x2F8AD6D6u, 0x2B4BCB61u, 0x350C9B64u, 0x31CD86D3u, 0x3C8EA00Au, 0x384FBDBDu,
 };
 
-static uint32_t crc_byte(uint32_t crc, uint8_t b) {
+uint32_t mota_crc32_byte(uint32_t crc, uint8_t b) {
   crc ^= (uint32_t)b << 24;
   crc = (crc << 4) ^ crc_nibble[crc >> 28];
   crc = (crc << 4) ^ crc_nibble[crc >> 28];
@@ -21,17 +20,17 @@ static uint32_t crc_byte(uint32_t crc, uint8_t b) {
 
 uint32_t mota_crc32_words(uint32_t crc, const uint8_t *data, uint32_t len) {
   for (uint32_t i = 0; i + 4u <= len; i += 4u) {
-    crc = crc_byte(crc, data[i + 3u]);
-    crc = crc_byte(crc, data[i + 2u]);
-    crc = crc_byte(crc, data[i + 1u]);
-    crc = crc_byte(crc, data[i]);
+    crc = mota_crc32_byte(crc, data[i + 3u]);
+    crc = mota_crc32_byte(crc, data[i + 2u]);
+    crc = mota_crc32_byte(crc, data[i + 1u]);
+    crc = mota_crc32_byte(crc, data[i]);
   }
   return crc;
 }
 
 uint32_t mota_crc32_bytes(const uint8_t *data, uint32_t len) {
   uint32_t crc = 0xFFFFFFFFu;
-  for (uint32_t i = 0; i < len; i++) crc = crc_byte(crc, data[i]);
+  for (uint32_t i = 0; i < len; i++) crc = mota_crc32_byte(crc, data[i]);
   return crc;
 }
 
@@ -56,24 +55,10 @@ static int all_zero(const uint8_t *p, uint32_t n) {
 
 static uint32_t pad8(uint32_t n) { return (n + 7u) & ~7u; }
 
+/* The header struct is the on-flash byte layout (both targets are little-endian). */
 static void read_header(const uint8_t *p, mota_package_header_t *h) {
-  h->magic = ld32(p + 0);
-  h->format_version = ld16(p + 4);
-  h->header_size = ld16(p + 6);
-  for (uint32_t i = 0; i < MOTA_PKG_NAME_SIZE; i++) h->name[i] = (char)p[8 + i];
-  h->version_major = ld16(p + 40);
-  h->version_minor = ld16(p + 42);
-  h->version_patch = ld16(p + 44);
-  h->flags = ld16(p + 46);
-  h->payload_size = ld32(p + 48);
-  h->selftest_size = ld32(p + 52);
-  h->image_size = ld32(p + 56);
-  h->key_id = ld32(p + 60);
-  for (uint32_t i = 0; i < 32u; i++) h->body_sha256[i] = p[64 + i];
-  h->body_crc32 = ld32(p + 96);
-  h->created = ld32(p + 100);
-  for (uint32_t i = 0; i < 20u; i++) h->reserved[i] = p[104 + i];
-  h->header_crc32 = ld32(p + 124);
+  uint8_t *d = (uint8_t *)h;
+  for (uint32_t i = 0; i < MOTA_PKG_HEADER_SIZE; i++) d[i] = p[i];
 }
 
 int mota_package_check_ex(const uint8_t *img, uint32_t len, uint32_t capacity, int exact,

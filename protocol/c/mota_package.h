@@ -88,6 +88,9 @@ typedef struct {
  * len must be a multiple of 4. Bit-identical to the STM32F1 CRC unit fed LE words. */
 uint32_t mota_crc32_words(uint32_t crc, const uint8_t *data, uint32_t len);
 
+/* One byte into a byte-wise CRC-32/MPEG-2 (the §5.1 frame CRC; start with 0xFFFFFFFF). */
+uint32_t mota_crc32_byte(uint32_t crc, uint8_t b);
+
 /* Ordinary byte-wise CRC-32/MPEG-2 from init 0xFFFFFFFF (for the check value test). */
 uint32_t mota_crc32_bytes(const uint8_t *data, uint32_t len);
 
