@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildPackage, readPrivateKeyFile, readPublicKeyFile } from '../../protocol/index.ts';
 import type { FakeDeviceOptions } from '../../protocol/link/fake-device.ts';
 import { openFakePort, type FakePort } from '../ui/fake-port.ts';
@@ -18,10 +18,14 @@ const OTHER_KEY = join(ROOT, 'protocol/vectors/keys/other-signer.key');
 const work = mkdtempSync(join(tmpdir(), 'mota-push-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+const written = new Map<string, string>();
+/** Writes each package once: the CLI child processes of concurrent tests read them. */
 function pkgFile(version: string, key = DEV_KEY): string {
-  const bytes = buildPackage({ name: 'sinemodel', version, payload: MODEL, privateKey: readPrivateKeyFile(key), created: 1_700_000_000 });
   const file = join(work, `sinemodel-${version}-${key === DEV_KEY ? 'dev' : 'other'}.mota`);
-  writeFileSync(file, bytes);
+  if (!written.has(file)) {
+    writeFileSync(file, buildPackage({ name: 'sinemodel', version, payload: MODEL, privateKey: readPrivateKeyFile(key), created: 1_700_000_000 }));
+    written.set(file, file);
+  }
   return file;
 }
 
@@ -43,11 +47,11 @@ async function board(options: Partial<FakeDeviceOptions> = {}): Promise<FakePort
   ports.push(p);
   return p;
 }
-afterEach(async () => {
+afterAll(async () => {
   for (const p of ports.splice(0)) await p.close();
 });
 
-describe('mota push, rollback, confirm, reboot, info over a pty', () => {
+describe.concurrent('mota push, rollback, confirm, reboot, info over a pty', () => {
   it('pushes 1.1.0 with progress and a timed summary, then rolls back to 1.0.0', async () => {
     const { path, device } = await board();
     const r = await mota(['push', pkgFile('1.1.0'), '--port', path]);
@@ -122,12 +126,12 @@ describe('mota push, rollback, confirm, reboot, info over a pty', () => {
   });
 });
 
-describe('mota monitor and devices over a pty', () => {
+describe.concurrent('mota monitor and devices over a pty', () => {
   it('prints the report and decoded plot frames for --duration seconds', async () => {
     const { path, device } = await board({ plotEveryMs: 10 });
-    const resetting = setTimeout(() => device.reset('NONE'), 1200); // the report comes while mota listens
+    const resetting = setInterval(() => device.reset('NONE'), 700); // reports keep coming while mota listens
     const r = await mota(['monitor', '--port', path, '--duration', '2.5']);
-    clearTimeout(resetting);
+    clearInterval(resetting);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nmodel: sinemodel 1\.0\.0\n/);
     expect(r.stdout).toMatch(/report: sinemodel 1\.0\.0 from slot A \(CONFIRMED\), 3 operators, self-test pass 8\/8/);
