@@ -118,6 +118,37 @@ describe('the app answers update-protocol requests (SPEC §5.2)', () => {
     expect(decodeErrorReply(f.payload)).toEqual({ requestType: 0x05, code: 34, detail: 0 });
   });
 
+  it('answers a request with a payload it does not take with BAD_LENGTH', async () => {
+    const { b, out } = await bootTrial();
+    const f = await request(b, out, encodeFrame(0x01, 4, new Uint8Array([1])), 0xff);
+    expect(decodeErrorReply(f.payload)).toEqual({ requestType: 0x01, code: 32, detail: 0 });
+  });
+
+  for (const [name, type, req, payload] of [
+    ['ENTER', 0x02, 1, []],
+    ['BOOT', 0x07, 0, []],
+    ['ROLLBACK', 0x09, 3, [0xff, 0, 0, 0]],
+  ] as const) {
+    it(`answers ${name}, leaves request ${req} in the mailbox and resets`, async () => {
+      const { b, out } = await bootTrial();
+      let reset = false;
+      b.on('reset', () => {
+        reset = true;
+        b.stop();
+      });
+      const start = out().length;
+      b.sendToUart(encodeFrame(type, 11));
+      await b.run({ ms: 100, until: () => reset });
+      expect(reset).toBe(true);
+      const f = protocolFrames(out().subarray(start)).find((x) => x.type === (type | 0x80));
+      expect(f?.seq).toBe(11);
+      expect(Array.from(f!.payload)).toEqual([...payload]);
+      const m = b.readBytes(0x20000000, 64);
+      const w = new DataView(m.buffer, m.byteOffset, 64);
+      expect(w.getUint32(16, true)).toBe(req);
+    });
+  }
+
   it('answers CONFIRM of a trial model, leaves the request in the mailbox and resets', async () => {
     const { b, out } = await bootTrial();
     let reset = false;
