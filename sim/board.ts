@@ -87,7 +87,7 @@ export interface RunResult {
 export interface CutOptions {
   /** Cut during the k-th flash operation (program or erase) counted since creation (1-based). */
   atFlashOp?: number;
-  /** Cut at the first block boundary at or after this instruction count. */
+  /** Cut after exactly this many instructions have retired since creation. */
   atInstruction?: number;
   /** Cut at this virtual time (µs since creation). */
   atTimeUs?: number;
@@ -628,13 +628,26 @@ export class Board extends EventEmitter<BoardEvents> {
 
       const nextNs = Math.min(this.clock.nextEventNs(), endNs);
       let budget = Math.min(this.clock.icountAt(nextNs), endInstr);
-      if (this.cut.atInstruction !== undefined) budget = Math.min(budget, this.cut.atInstruction);
+      const exact = this.cut.atInstruction;
+      if (exact !== undefined) budget = Math.min(budget, exact);
       if (budget <= this.instructions) budget = this.instructions + 1;
       ctl[Ctl.budget] = budget;
-      ctl[Ctl.skipUntil] = this.skipPolling ? budget : 0;
+      ctl[Ctl.skipUntil] = this.skipPolling && exact === undefined ? budget : 0;
+      ctl[Ctl.exactStop] = exact ?? 0;
       ctl[Ctl.fastGen]!++;
-      const err = this.cpu.run();
+      let err = this.cpu.run();
       ctl[Ctl.skipUntil] = 0;
+      if (exact !== undefined && ctl[Ctl.exactStop]! < 0 && this.pendingError === undefined) {
+        // the next block would cross the cut: run the remaining instructions one by one
+        ctl[Ctl.exactStop] = 0;
+        err = this.cpu.runCount(exact - this.instructions);
+        if (err === 0 && ctl[Ctl.intno]! < 0 && this.pendingError === undefined) {
+          this.dropStaleCode();
+          this.powerCutNow();
+          return 'power-cut';
+        }
+      }
+      ctl[Ctl.exactStop] = 0;
       this.dropStaleCode();
       if (this.pendingError !== undefined) {
         const e = this.pendingError;

@@ -42,8 +42,9 @@ export const Ctl = {
   setUntil: 14,
   setI0: 15,
   setRate: 16,
-  blocks: 17,
-  misses: 18,
+  exactStop: 17,
+  blocks: 18,
+  misses: 19,
 } as const;
 
 export type IoCallback = (kind: number, addr: number, size: number, value: number) => number;
@@ -64,6 +65,7 @@ export interface NativeApi {
   msim_set_reg(s: unknown, index: number, value: number): number;
   msim_reset_cpu(s: unknown, sp: number, pc: number): number;
   msim_run(s: unknown): number;
+  msim_run_count(s: unknown, count: number): number;
   msim_strerror(err: number): string;
 }
 
@@ -116,6 +118,7 @@ export function loadNative(): { fns: NativeApi; ioProto: koffi.IKoffiCType } {
     msim_set_reg: f('int msim_set_reg(void *s, uint32_t index, uint32_t value)'),
     msim_reset_cpu: f('int msim_reset_cpu(void *s, uint32_t sp, uint32_t pc)'),
     msim_run: f('int msim_run(void *s)'),
+    msim_run_count: f('int msim_run_count(void *s, uint32_t count)'),
     msim_strerror: f('const char *msim_strerror(int err)'),
   } as unknown as NativeApi;
   api = { fns, ioProto };
@@ -174,6 +177,11 @@ export class NativeCpu {
 
   run(): number {
     return this.fns.msim_run(this.handle);
+  }
+
+  /** Runs exactly `count` instructions (Unicorn count mode; costs a translation flush). */
+  runCount(count: number): number {
+    return this.fns.msim_run_count(this.handle, count);
   }
 
   strerror(err: number): string {

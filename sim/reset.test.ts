@@ -67,13 +67,18 @@ describe('resets (RM0008 §7.1, §19; PM0056 §4.4.5)', () => {
     expect(a.virtualTimeUs).toBeGreaterThanOrEqual(100);
     expect(a.virtualTimeUs).toBeLessThan(100.5);
     await a.close();
-    const b = Board.create();
-    b.loadElf(testProgram('count'));
-    b.cutPower({ atInstruction: 5000 });
-    const rb = await b.run({ ms: 1000 });
-    expect(rb.reason).toBe('power-cut');
-    expect(b.instructions).toBeGreaterThanOrEqual(5000);
-    expect(b.instructions).toBeLessThan(5003);
-    await b.close();
+    // exact: 5 setup+first-iteration instructions, then 3 per loop block; 5001 and 5003 fall inside blocks
+    for (const n of [5000, 5001, 5003, 12]) {
+      const b = Board.create();
+      b.loadElf(testProgram('count'));
+      b.cutPower({ atInstruction: n });
+      const rb = await b.run({ ms: 1000 });
+      expect(rb.reason).toBe('power-cut');
+      expect(b.instructions).toBe(n);
+      // r0 counts loop iterations down from 1e6: after n instructions, ceil((n - 2) / 3) subs have run
+      const subsDone = Math.floor((n - 2 + 1) / 3);
+      expect(b.reg(0)).toBe(1_000_000 - subsDone);
+      await b.close();
+    }
   });
 });

@@ -37,6 +37,7 @@ typedef struct {
   double set_until;   /* ... valid while icount < set_until ... */
   double set_i0;      /* ... counting: value + floor((icount - set_i0) * set_rate) (rate 0: constant) */
   double set_rate;
+  double exact_stop;  /* > 0: stop before a block that would retire past this count (exact cuts) */
   double blocks;      /* blocks counted (statistics) */
   double misses;      /* block-cache misses: blocks decoded (statistics) */
 } msim_ctl_t;
@@ -239,6 +240,11 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
   } else {
     s->ctl.misses += 1;
     n = block_count(s, addr, size, &has_store);
+  }
+  if (s->ctl.exact_stop > 0 && s->ctl.icount + n > s->ctl.exact_stop) {
+    s->ctl.exact_stop = -s->ctl.exact_stop; /* tells JavaScript: finish with msim_run_count */
+    uc_emu_stop(uc);
+    return;
   }
   if (s->poll_read_seen) {
     poll_check(s, addr, n, has_store);
@@ -477,6 +483,30 @@ int msim_run(msim *s) {
   int err = uc_emu_start(s->uc, pc | 1u, 0xFFFFFFFEull, 0, 0);
   apply_fixup(s);
   s->ctl.last_block = s->last_block;
+  return err;
+}
+
+/*
+ * Runs exactly `count` instructions from the current PC with Unicorn's count mode (used
+ * once per exact stop: adding and removing the count hook drops translations).
+ */
+int msim_run_count(msim *s, uint32_t count) {
+  uint32_t pc = msim_reg_read(s, UC_ARM_REG_PC);
+  double start = s->ctl.icount;
+  double budget = s->ctl.budget, exact = s->ctl.exact_stop;
+  s->ctl.budget = 1e300;
+  s->ctl.exact_stop = 0;
+  s->ctl.fault_kind = 0;
+  s->ctl.intno = -1;
+  /* cached translations carry no per-instruction count hook: drop them first */
+  uc_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+  int err = uc_emu_start(s->uc, pc | 1u, 0xFFFFFFFEull, 0, count);
+  apply_fixup(s);
+  uc_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+  s->ctl.icount = start + count; /* the block hook counted whole blocks; count mode ran `count` */
+  s->ctl.budget = budget;
+  s->ctl.exact_stop = exact;
+  /* leave count mode: the next uc_emu_start without a count removes its hook */
   return err;
 }
 
