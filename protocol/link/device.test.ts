@@ -132,6 +132,17 @@ describe('push', () => {
     expect(device.stats.dataIgnored).toBe(0);
   });
 
+  it('keeps waiting without resending while a slow device acknowledges frame after frame', async () => {
+    // each frame takes 60 ms on the device: with 4 in flight the last answer comes 240 ms
+    // after its frame was sent, longer than T_DATA (80 ms), but progress never stops
+    const { device, link } = await board({ dataDelayMs: 60 });
+    const statusBefore = device.stats.requests;
+    const r = await push(link, pkg('1.6.0', { size: 12_000 }), fast);
+    expect(r.retransmittedBytes).toBe(0);
+    expect(device.stats.dataIgnored).toBe(0);
+    expect(device.stats.requests - statusBefore).toBeLessThan(30);
+  });
+
   it('completes over a wire that loses, duplicates, reorders and corrupts frames', async () => {
     for (const seed of [1, 2, 3]) {
       const wire = faultyPipe({ drop: 0.08, duplicate: 0.05, reorder: 0.05, corrupt: 0.03, random: rng(seed) });

@@ -35,6 +35,8 @@ export interface FakeDeviceOptions {
   resetMs?: number;
   listenMs?: number;
   selftestMs?: number;
+  /** Time the bootloader spends on each DATA frame (flash programming), one frame after another. */
+  dataDelayMs?: number;
   /** Whether the app answers protocol frames (§5.2); false models an app without protocol support. */
   appServesProtocol?: boolean;
   /** In app mode, a plot frame of y_ref = sin(x) and y_pred (off by 0.01) every this many ms; 0: none. */
@@ -77,7 +79,7 @@ export class FakeDevice {
 
   constructor(options: FakeDeviceOptions) {
     this.o = {
-      slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, appServesProtocol: true, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
+      slotSize: 98304, pageSize: 2048, window: 4, plotEveryMs: 0, appServesProtocol: true, dataDelayMs: 0, downgradeGuard: true, autoConfirm: false, resetMs: 5, listenMs: 30, selftestMs: 5,
       selftestPasses: () => true,
       report: () => ['mota-app: 0.1.0', 'board: STM32F103RC', `uid: ${'3F00CA01A5A5000112345678'}`, 'bootloader: 1.0.0'],
       ...options,
@@ -163,6 +165,7 @@ export class FakeDevice {
   // ---- reset and boot decision (5.7, 5.9) ----
 
   reset(request: Request): void {
+    this.dataQueue = [];
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.stats.resets++;
@@ -361,7 +364,10 @@ export class FakeDevice {
       case FrameType.BEGIN:
         return this.begin(f);
       case FrameType.DATA:
-        return this.data(f);
+        if (this.o.dataDelayMs <= 0) return this.data(f);
+        this.dataQueue.push(f);
+        if (this.dataQueue.length === 1) this.drainData();
+        return;
       case FrameType.STATUS: {
         if (!this.expectEmpty(f)) return;
         const s = this.session;
@@ -469,6 +475,17 @@ export class FakeDevice {
     }
     this.session = session;
     this.reply(f, encodeBeginReply({ slot: dest, nextOffset: session.nextOffset, imageSize: session.imageSize }));
+  }
+
+  private dataQueue: Frame[] = [];
+
+  /** Programs queued DATA frames one at a time, dataDelayMs each, as a slow flash would. */
+  private drainData(): void {
+    this.later(this.o.dataDelayMs, () => {
+      const f = this.dataQueue.shift();
+      if (f && this.mode === 'bootloader') this.data(f);
+      if (this.dataQueue.length > 0) this.drainData();
+    });
   }
 
   private erasePage(slot: number, page: number): void {
