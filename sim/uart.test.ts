@@ -80,6 +80,20 @@ describe('USART1 and DMA1 (RM0008 §27, §13)', () => {
     await b.close();
   });
 
+  it('transmits_a_flash_buffer_by_dma_channel_4_at_the_line_rate', async () => {
+    const b = Board.create();
+    b.loadElf(testProgram('dma_tx'));
+    const r = await b.run({ ms: 50 });
+    expect(r.reason).toBe('halt');
+    expect(b.takeUartOutput().toString()).toBe('sent by DMA channel 4');
+    expect(b.readU32(RESULTS + 4)).toBe(0); // CNDTR4 counted down to 0
+    expect(b.readU32(RESULTS + 8) & (0x7 << 12)).toBe(0x7 << 12); // GIF4 TCIF4 HTIF4
+    // 21 characters of 10 bits at 8 MHz / 69: the CPU halts only after the last stop bit
+    expect(b.virtualTimeUs).toBeGreaterThan((21 * 10 * 69) / 8);
+    expect(b.virtualTimeUs).toBeLessThan((21 * 10 * 69) / 8 + 100);
+    await b.close();
+  });
+
   it('echoes_both_ways_through_a_pty_opened_with_serialport', async () => {
     const b = Board.create();
     b.loadElf(testProgram('uart_echo'));
@@ -89,14 +103,17 @@ describe('USART1 and DMA1 (RM0008 §27, §13)', () => {
     await new Promise<void>((res, rej) => port.on('open', res).on('error', rej));
     const got: Buffer[] = [];
     port.on('data', (d: Buffer) => got.push(d));
+    const wallStart = performance.now();
     const running = b.run({ pace: 'realtime', ms: 5000, until: () => Buffer.concat(got).toString().endsWith('ping-pong') });
     await new Promise((r) => setTimeout(r, 50));
     port.write('ping-pong');
     const r = await running;
     expect(r.reason).toBe('until');
+    // realtime pacing: virtual time never ran ahead of the wall clock (one 2 ms slice of slack)
+    expect(b.virtualTimeUs / 1000).toBeLessThanOrEqual(performance.now() - wallStart + 3);
+    expect(b.virtualTimeUs / 1000).toBeGreaterThan(40);
     await new Promise((res) => setTimeout(res, 20));
     expect(Buffer.concat(got).toString()).toBe('ready\nping-pong');
-    // realtime pacing: virtual time did not run ahead of the wall clock
     await new Promise<void>((res) => port.close(() => res()));
     await b.close();
   });
