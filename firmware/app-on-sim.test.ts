@@ -118,6 +118,27 @@ describe('the app answers update-protocol requests (SPEC §5.2)', () => {
     expect(decodeErrorReply(f.payload)).toEqual({ requestType: 0x05, code: 34, detail: 0 });
   });
 
+  it('decodes the golden request streams (noise, false syncs, bad CRCs) exactly as SPEC §5.11 says', async () => {
+    const vectors = JSON.parse(readFileSync(join(repo, 'protocol/vectors/frames/frames.json'), 'utf8')) as {
+      frames: { name: string; hex: string; type: number; seq: number }[];
+      streams: { name: string; hex: string; decodes: string[] }[];
+    };
+    const byName = new Map(vectors.frames.map((f) => [f.name, f]));
+    for (const stream of vectors.streams) {
+      const { b, out } = await bootTrial();
+      const start = out().length;
+      b.sendToUart(Buffer.from(stream.hex, 'hex'));
+      const want = stream.decodes.map((n) => byName.get(n)!);
+      let got: ReturnType<typeof protocolFrames> = [];
+      await b.run({ ms: 300, until: () => (got = protocolFrames(out().subarray(start))).length >= want.length });
+      await b.run({ ms: 30 }); // nothing more may come
+      got = protocolFrames(out().subarray(start));
+      expect(got.map((f) => [f.type, f.seq]), stream.name).toEqual(want.map((w) => [w.type === 0x01 ? 0x81 : 0xff, w.seq]));
+      for (const [i, f] of got.entries()) if (f.type === 0xff) expect(decodeErrorReply(f.payload).code).toBe(want[i]!.type === 0x01 ? 0 : 34);
+      await b.close();
+    }
+  });
+
   it('answers a request with a payload it does not take with BAD_LENGTH', async () => {
     const { b, out } = await bootTrial();
     const f = await request(b, out, encodeFrame(0x01, 4, new Uint8Array([1])), 0xff);
