@@ -1,6 +1,7 @@
 #include "boot.h"
 
 #include "flash.h"
+#include "frame.h"
 
 int mota_bl_set(mota_bl_t *bl, uint32_t slot, uint8_t state, uint32_t header_crc, uint8_t active) {
   mota_state_t st = bl->journal.st;
@@ -17,10 +18,16 @@ static int set_state(mota_bl_t *bl, uint32_t slot, uint8_t state) {
 }
 
 int mota_bl_slot_ok(const mota_bl_t *bl, uint32_t slot) {
-  mota_package_view_t v;
-  int rc = mota_package_check(mota_flash_map(bl->slot_addr[slot]), bl->slot_size, bl->slot_size, &v);
-  if (rc != MOTA_PKG_OK) return rc;
-  return v.header.header_crc32 == bl->journal.st.header_crc[slot] ? 0 : MOTA_PKG_E_HEADER_CRC;
+  const uint8_t *h = mota_flash_map(bl->slot_addr[slot]);
+  /* Checks 2-8 on the header: with 128 bytes given, TRUNCATED (check 9) means they passed;
+   * check 8 bounds image_size by the slot, so the body CRC below stays inside it. */
+  int rc = mota_package_check(h, MOTA_PKG_HEADER_SIZE, bl->slot_size, 0);
+  if (rc != MOTA_PKG_E_TRUNCATED) return rc == MOTA_PKG_OK ? MOTA_PKG_E_BAD_SIZES : rc;
+  if (mota_get32(h + 124) != bl->journal.st.header_crc[slot]) return MOTA_PKG_E_HEADER_CRC;
+  uint32_t body = mota_get32(h + 56) - MOTA_PKG_HEADER_SIZE - MOTA_PKG_SIGNATURE_SIZE;
+  if (mota_flash_crc32(bl->slot_addr[slot] + MOTA_PKG_HEADER_SIZE, body) != mota_get32(h + 96))
+    return MOTA_PKG_E_BODY_CRC;
+  return 0;
 }
 
 int mota_bl_init(mota_bl_t *bl, uint32_t journal_addr, const uint32_t slot_addr[MOTA_SLOTS], uint32_t slot_size,

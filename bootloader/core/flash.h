@@ -20,4 +20,8 @@ int mota_flash_write(uint32_t addr, const void *src, uint32_t len);
 /* Read-only view of flash (the STM32F1 maps it; the simulator returns its buffer). */
 const uint8_t *mota_flash_map(uint32_t addr);
 
+/* Word-order CRC-32/MPEG-2 (SPEC §1.4) of len bytes at addr (both multiples of 4): the
+ * STM32F1 port uses its CRC unit, the simulator the software routine. */
+uint32_t mota_flash_crc32(uint32_t addr, uint32_t len);
+
 #endif /* MOTA_FLASH_H */

@@ -72,3 +72,12 @@ int mota_flash_write(uint32_t addr, const void *src, uint32_t len) {
   }
   return finish(rc);
 }
+
+/* The CRC unit (RM0008 §4) computes CRC-32/MPEG-2 over 32-bit words, MSB first: fed words
+ * loaded little-endian from flash, that is SPEC §1.4's word order. */
+uint32_t mota_flash_crc32(uint32_t addr, uint32_t len) {
+  RCC_AHBENR |= RCC_AHBENR_CRCEN;
+  CRC_CR = CRC_CR_RESET;
+  for (uint32_t i = 0; i < len; i += 4u) CRC_DR = REG32(addr + i);
+  return CRC_DR;
+}

@@ -234,7 +234,7 @@ int main(void) {
 
   bootable = compute_bootable();
   int in_session = request == MOTA_REQ_STAY_IN_BOOTLOADER;
-  uint32_t start = now_ms(), last_frame = start, last_byte = start;
+  uint32_t start = now_ms(), last_frame = start, last_byte = start, last_feed = start;
   for (;;) {
     uint8_t b;
     mota_frame_t f;
@@ -249,6 +249,12 @@ int main(void) {
       }
     }
     uint32_t t = now_ms();
+    /* Chips with the hardware watchdog option start the IWDG at reset (>= 409 ms timeout):
+     * keep it fed every 100 ms. The bootloader never starts it; harmless when not running. */
+    if (t - last_feed >= 100u) {
+      IWDG_KR = IWDG_KR_RELOAD;
+      last_feed = t;
+    }
     if (mota_rx_partial(&rx) && t - last_byte >= T_FRAME_MS) {
       mota_rx_timeout(&rx);
       while (mota_rx_poll(&rx, &f)) {

@@ -94,6 +94,16 @@
 #define TIM_CR1_CEN (1u << 0)
 #define TIM_EGR_UG (1u << 0)
 
+/* CRC calculation unit, RM0008 §4.4 */
+#define CRC_BASE 0x40023000u
+#define CRC_DR REG32(CRC_BASE + 0x00u)
+#define CRC_CR REG32(CRC_BASE + 0x08u)
+#define CRC_CR_RESET (1u << 0)
+
+/* Independent watchdog, RM0008 §19.4 */
+#define IWDG_KR REG32(0x40003000u)
+#define IWDG_KR_RELOAD 0xAAAAu
+
 /* System control block, PM0056 §4.4 */
 #define SCB_VTOR REG32(0xE000ED08u)
 #define SCB_AIRCR REG32(0xE000ED0Cu)
