@@ -34,6 +34,24 @@ describe('status-register fast path and poll-loop skipping', () => {
     expect(stepped.stats.ioCalls).toBeLessThan(100);
   });
 
+  it('an_idle_loop_waiting_for_the_watchdog_is_skipped_to_the_same_reset', async () => {
+    const runs = [];
+    for (const skipPolling of [false, true]) {
+      const b = Board.create({ skipPolling });
+      b.loadElf(testProgram('iwdg'));
+      const resets: number[] = [];
+      b.on('reset', () => resets.push(b.instructions));
+      const r = await b.run({ ms: 100 });
+      runs.push({ reason: r.reason, instructions: b.instructions, resets, skipped: b.stats.skipped });
+      await b.close();
+    }
+    expect(runs[0]!.reason).toBe('halt');
+    expect(runs[1]!.instructions).toBe(runs[0]!.instructions);
+    expect(runs[1]!.resets).toEqual(runs[0]!.resets);
+    expect(runs[0]!.skipped).toBe(0);
+    expect(runs[1]!.skipped).toBeGreaterThan(0.9 * runs[1]!.instructions);
+  });
+
   it('a_counted_polling_loop_is_not_skipped_and_counts_exactly', async () => {
     const a = await workload(2, 200_000, true);
     const b = await workload(2, 200_000, false);

@@ -173,13 +173,15 @@ static void read_poll_regs(msim *s, uint32_t *out) {
 }
 
 /*
- * Poll-loop skipping: a block that re-enters itself with every register unchanged, whose
- * only MMIO access was a cached status read, is a fixed point until that value may change.
+ * Poll-loop skipping: a block that re-enters itself with every register unchanged, with no
+ * store and no MMIO access other than cached status reads, is a fixed point until a cached
+ * value may change or the next event.
  * Iterating it is deterministic, so we add the instructions of the skipped iterations at
  * once. Exact: the count equals what stepping would retire, to the same block boundary.
  */
 static void poll_check(msim *s, uint32_t addr, uint32_t n, uint32_t has_store) {
-  int candidate = s->ctl.skip_until > 0 && s->poll_read_seen && !s->poll_other_io && !has_store && addr == s->poll_block;
+  /* a block re-entering itself whose only MMIO was cached reads (or none: `b .`, idle loops) */
+  int candidate = s->ctl.skip_until > 0 && !s->poll_other_io && !has_store && addr == s->poll_block;
   double valid = s->poll_valid;
   s->poll_read_seen = 0;
   s->poll_other_io = 0;
@@ -246,12 +248,13 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *use
     uc_emu_stop(uc);
     return;
   }
-  if (s->poll_read_seen) {
+  if (s->poll_read_seen || addr == s->poll_block) {
     poll_check(s, addr, n, has_store);
-  } else if (s->poll_block != addr || s->poll_other_io) {
+  } else {
     s->poll_block = addr;
     s->poll_have_regs = 0;
     s->poll_other_io = 0;
+    s->poll_backoff = 0;
   }
   s->ctl.icount += n;
   s->ctl.blocks += 1;
