@@ -33,6 +33,14 @@ export function register(program: Command): void {
       out(`package ${file}: ${label}, ${formatBytes(h.imageSize)}, signature valid (key ${pkg.signer?.keyIdHex}, ${pkg.signer?.source})\n`);
 
       let bar: ProgressBar | undefined;
+      let acked = -1;
+      // Ctrl-C mid-upload: the device keeps its session, so the same command resumes
+      const onSigint = () => {
+        bar?.finish();
+        process.stderr.write(`mota: interrupted${acked >= 0 ? ` at byte ${acked} of ${h.imageSize}` : ''}\n  hint: run the same command again: the upload resumes where the device stopped\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', onSigint);
       const onProgress = (e: PushEvent) => {
         if (opts.json) return;
         switch (e.phase) {
@@ -42,10 +50,11 @@ export function register(program: Command): void {
           case 'begin':
             bar?.finish();
             out(e.resumeFrom > 0 ? `resuming the upload into slot ${e.slot} at byte ${e.resumeFrom} of ${e.total}\n` : `uploading into slot ${e.slot}\n`);
-            bar = new ProgressBar({ total: e.total, label: 'upload' });
-            bar.update(e.resumeFrom);
+            bar = new ProgressBar({ total: e.total, initial: e.resumeFrom, label: 'upload' });
+            acked = e.resumeFrom;
             break;
           case 'upload':
+            acked = e.acked;
             bar?.update(e.acked);
             break;
           case 'end':
@@ -75,6 +84,7 @@ export function register(program: Command): void {
           throw e;
         }
       });
+      process.off('SIGINT', onSigint);
       const now = runningModel(r.device);
       if (opts.json) {
         writeJson({

@@ -59,6 +59,18 @@ describe('ProgressBar', () => {
     expect(bar.render()).toContain('ETA --:--');
   });
 
+  it('does not count the bytes a resumed upload starts with in its rate', () => {
+    const { out, chunks } = sink(false);
+    let t = 0;
+    const bar = new ProgressBar({ total: 60_000, initial: 26_624, out, now: () => t });
+    t = 1000;
+    bar.update(26_624 + 10_240);
+    expect(bar.state().rate).toBeCloseTo(10_240, 5);
+    t = 2000;
+    bar.finish();
+    expect(chunks.at(-1)).toBe('upload  61%  10.0 KiB in 0:02, 5.0 KiB/s\n');
+  });
+
   it('accepts progress going back after a resume', () => {
     const { out } = sink(false);
     const bar = new ProgressBar({ total: 1000, out, now: () => 0 });

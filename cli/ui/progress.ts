@@ -12,6 +12,8 @@ export interface ProgressOutput {
 
 export interface ProgressOptions {
   total: number;
+  /** Bytes already done when the bar starts (a resumed upload): not counted in the rate. */
+  initial?: number;
   label?: string;
   out?: ProgressOutput;
   /** Milliseconds clock; injectable for tests. */
@@ -44,6 +46,7 @@ export class ProgressBar {
   private readonly started: number;
   private samples: { t: number; done: number }[] = [];
   private done = 0;
+  private readonly initial: number;
   private lastPaint = -Infinity;
   private finished = false;
 
@@ -58,7 +61,9 @@ export class ProgressBar {
     this.lineIntervalMs = options.lineIntervalMs ?? 2000;
     this.redrawIntervalMs = options.redrawIntervalMs ?? 100;
     this.started = this.now();
-    this.samples.push({ t: this.started, done: 0 });
+    this.initial = Math.max(0, Math.min(this.total, options.initial ?? 0));
+    this.done = this.initial;
+    this.samples.push({ t: this.started, done: this.initial });
   }
 
   /** Records that `done` bytes are acknowledged (it may go back after a resume). */
@@ -101,7 +106,7 @@ export class ProgressBar {
     const s = this.state(t);
     const pct = s.total === 0 ? 100 : Math.floor((s.done * 100) / s.total);
     const tail = final
-      ? `${formatBytes(s.done)} in ${formatDuration(s.elapsedMs / 1000)}, ${formatRate((s.done * 1000) / Math.max(1, s.elapsedMs))}`
+      ? `${formatBytes(s.done - this.initial)} in ${formatDuration(s.elapsedMs / 1000)}, ${formatRate(((s.done - this.initial) * 1000) / Math.max(1, s.elapsedMs))}`
       : `${formatBytes(s.done)}/${formatBytes(s.total)}  ${formatRate(s.rate)}  ETA ${formatDuration(s.etaSeconds)}`;
     if (!this.out.isTTY) return `${this.label} ${String(pct).padStart(3)}%  ${tail}`;
     const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - this.label.length - tail.length - 10));
