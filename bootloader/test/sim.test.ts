@@ -84,8 +84,8 @@ class Host {
 
   async call(type: number, payload?: Uint8Array, ms?: number): Promise<Frame> {
     const seq = this.send(type, payload);
-    const f = await this.next(ms);
-    expect(f.seq).toBe(seq);
+    let f = await this.next(ms);
+    while (f.seq !== seq) f = await this.next(ms); // a late answer to an earlier request
     return f;
   }
 
@@ -256,6 +256,78 @@ describe('bootloader on the virtual STM32F103RC', () => {
       expect(`${m[1]} ${m[2]} ${m[3]}`, `cut at install op ${k} of ${nops}`).toBe('0 1 1.0.0');
       host.frames = [];
     }
+    await b.close();
+  });
+
+  it('keeps_a_confirmed_model_after_power_cuts_during_confirm_and_rollback', async () => {
+    const b = newBoard();
+    const host = new Host(b);
+    // factory image: 1.0.0 in slot A, empty journal: the bootloader adopts it (checks 1-16)
+    b.loadBin(pkg('sine-1.0.0'), 0x08010000);
+    b.systemReset('pin');
+    await host.waitText(/test-app slot=0 state=1 resets=\d+ version=1\.0\.0\n/, 2000);
+    await host.call(T.ENTER);
+    await b.run({ ms: 50 });
+    expect((await host.upload(pkg('sine-1.1.0'))).end.type).toBe(T.END | R);
+    const pending = Uint8Array.from(b.flash); // 1.1.0 PENDING in slot B
+    const appLine = /test-app slot=(\d) state=(\d) resets=\d+ version=([\d.]+)\n/;
+    const seen = new Set<string>();
+    // CONFIRM through the app: its reset makes the bootloader write the CONFIRMED record
+    for (let k = 1; k <= 16; k += 3) {
+      b.loadBin(pending, 0x08000000);
+      b.systemReset('pin');
+      await host.waitText(/slot=1 state=2 resets=\d+ version=1\.1\.0\n/, 2000);
+      b.cutPower({ atFlashOp: b.flashOps + k });
+      host.send(T.CONFIRM);
+      await b.run({ ms: 500 });
+      expect(b.isPowered, `confirm cut ${k}`).toBe(false);
+      b.powerOn();
+      host.frames = [];
+      const m = await host.waitText(appLine, 2000);
+      const got = `${m[1]} ${m[2]} ${m[3]}`;
+      expect(['0 1 1.0.0', '1 1 1.1.0'], `confirm cut ${k}`).toContain(got);
+      seen.add(got);
+    }
+    // a cut anywhere in the 16 halfwords of the record leaves it invalid: the trial reverts
+    expect([...seen]).toEqual(['0 1 1.0.0']);
+    // confirm for real, then ROLLBACK in a session
+    b.loadBin(pending, 0x08000000);
+    b.systemReset('pin');
+    await host.waitText(/slot=1 state=2/, 2000);
+    await host.waitText(/\n/, 100);
+    await host.call(T.CONFIRM);
+    await host.waitText(/slot=1 state=1 resets=\d+ version=1\.1\.0\n/, 2000);
+    const confirmed = Uint8Array.from(b.flash);
+    seen.clear();
+    for (let k = 1; k <= 16; k += 3) {
+      b.loadBin(confirmed, 0x08000000);
+      b.systemReset('pin');
+      await host.waitText(/slot=1 state=1 resets=\d+ version=1\.1\.0\n/, 2000);
+      await host.call(T.ENTER);
+      await b.run({ ms: 50 });
+      b.cutPower({ atFlashOp: b.flashOps + k });
+      host.send(T.ROLLBACK);
+      await b.run({ ms: 200 });
+      expect(b.isPowered, `rollback cut ${k}`).toBe(false);
+      b.powerOn();
+      host.frames = [];
+      const m = await host.waitText(appLine, 2000);
+      const got = `${m[1]} ${m[2]} ${m[3]}`;
+      expect(['0 1 1.0.0', '1 1 1.1.0'], `rollback cut ${k}`).toContain(got);
+      seen.add(got);
+    }
+    // the ROLLBACK record never landed: 1.1.0 stays active
+    expect([...seen]).toEqual(['1 1 1.1.0']);
+    // and without a cut the ROLLBACK lands: 1.0.0 runs again, confirmed
+    b.loadBin(confirmed, 0x08000000);
+    b.systemReset('pin');
+    await host.waitText(/slot=1 state=1 resets=\d+ version=1\.1\.0\n/, 2000);
+    await host.call(T.ENTER);
+    await b.run({ ms: 50 });
+    const rb = await host.call(T.ROLLBACK);
+    expect([rb.type, rb.payload[0]]).toEqual([T.ROLLBACK | R, 0]);
+    await host.call(T.BOOT);
+    await host.waitText(/test-app slot=0 state=1 resets=\d+ version=1\.0\.0\n/, 2000);
     await b.close();
   });
 
