@@ -13,7 +13,10 @@
 #include "regs.h"
 #include "trusted_keys.h"
 
-#define BAUD 115200u
+#ifndef MOTA_BAUD
+#define MOTA_BAUD 115200
+#endif
+#define BAUD ((uint32_t)MOTA_BAUD)
 #define RX_RING_SIZE 4608u /* >= MOTA_WINDOW * MOTA_MAX_FRAME: the host never overruns it */
 #define T_FRAME_MS 200u
 #define T_LISTEN_MS 200u
