@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { MotaError } from '../../common/errors.ts';
 import { discoverPorts, info, Link, slotView, type InfoPayload, type PortCandidate } from '../../protocol/link/index.ts';
-import { collect, infoJson, writeJson } from '../ui/link-cli.ts';
+import { collect, deviceOptions, infoJson, writeJson } from '../ui/link-cli.ts';
 
 interface DevicesOptions {
   port?: string[];
@@ -32,7 +32,7 @@ async function probe(port: PortCandidate, opts: DevicesOptions): Promise<Probe> 
   let link: Link | undefined;
   try {
     link = await Link.open(port.path, { baudRate: opts.baud });
-    return { port, info: await info(link, { timing: { T_REPLY: opts.timeout } }) };
+    return { port, info: await info(link, { ...deviceOptions(), timing: { T_REPLY: opts.timeout } }) };
   } catch (e) {
     if (e instanceof MotaError) return { port, error: e };
     throw e;

@@ -3,7 +3,7 @@ import { MotaError } from '../../common/errors.ts';
 import { FILE_CAPACITY, formatVersion, readInputFile, verifyPackage } from '../../protocol/index.ts';
 import { push, runningModel, summarizeReport, type PushEvent } from '../../protocol/link/index.ts';
 import { formatBytes, formatMs, formatRate } from '../ui/format.ts';
-import { collect, debugLog, echoText, infoJson, linkOptions, portOf, trustedKeys, withLink, writeJson, type LinkCliOptions } from '../ui/link-cli.ts';
+import { collect, deviceOptions, echoText, infoJson, type LinkCliOptions, linkOptions, portOf, trustedKeys, withLink, writeJson } from '../ui/link-cli.ts';
 import { ProgressBar } from '../ui/progress.ts';
 
 interface PushCliOptions extends LinkCliOptions {
@@ -75,7 +75,7 @@ export function register(program: Command): void {
       };
       const r = await withLink(opts, async (link) => {
         try {
-          return await push(link, pkg.image, { log: debugLog(), confirm: opts.confirm, allowDowngrade: opts.allowDowngrade, onProgress, onText: opts.json ? undefined : echoText });
+          return await push(link, pkg.image, { ...deviceOptions(opts.json ? undefined : echoText), confirm: opts.confirm, allowDowngrade: opts.allowDowngrade, onProgress });
         } catch (e) {
           bar?.finish();
           if (e instanceof MotaError && e.code === 'DEVICE_DOWNGRADE') {

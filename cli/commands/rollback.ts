@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { rollback, runningModel } from '../../protocol/link/index.ts';
-import { echoText, infoJson, linkOptions, portOf, withLink, writeJson, type LinkCliOptions } from '../ui/link-cli.ts';
+import { deviceOptions, echoText, infoJson, type LinkCliOptions, linkOptions, portOf, withLink, writeJson } from '../ui/link-cli.ts';
 
 /** `mota rollback --port P`: back to the previous model, verified by what the device then reports. */
 export function register(program: Command): void {
   linkOptions(program.command('rollback').description('return to the previous model and verify the device runs it'))
     .action(async (opts: LinkCliOptions) => {
-      const r = await withLink(opts, (link) => rollback(link, { onText: opts.json ? undefined : echoText }));
+      const r = await withLink(opts, (link) => rollback(link, deviceOptions(opts.json ? undefined : echoText)));
       const was = runningModel(r.before);
       const now = runningModel(r.after)!;
       if (opts.json) {

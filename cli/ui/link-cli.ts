@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MotaError } from '../../common/errors.ts';
 import { readPublicKeyFile, type TrustedKey } from '../../protocol/index.ts';
-import { DEFAULT_BAUD, Link, MODE_APP, runningModel, slotView, type InfoPayload } from '../../protocol/link/index.ts';
+import { DEFAULT_BAUD, Link, MODE_APP, runningModel, slotView, Timing, type DeviceOptions, type InfoPayload } from '../../protocol/link/index.ts';
 
 export interface LinkCliOptions {
   port?: string;
@@ -68,6 +68,20 @@ export function trustedKeys(pubs: string[] | undefined): TrustedKey[] {
     throw new MotaError('USAGE_NO_TRUSTED_KEYS', 'no trusted public keys: pass --pub KEY.pub', 'use the .pub file of the key your bootloader trusts');
   }
   return files.map((f) => readPublicKeyFile(join(REPO_KEYS, f)));
+}
+
+/**
+ * Options every device command passes to the library: MOTA_TIMEOUT_SCALE=N stretches the
+ * SPEC §5.10 host timeouts (a simulator slower than real time), MOTA_DEBUG=1 logs frames.
+ */
+export function deviceOptions(onText?: (line: string) => void): DeviceOptions {
+  const raw = process.env['MOTA_TIMEOUT_SCALE'];
+  const scale = raw ? Number(raw) : 1;
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1000) {
+    throw new MotaError('USAGE_BAD_TIMEOUT_SCALE', `MOTA_TIMEOUT_SCALE="${raw}" is not a positive number`, 'unset it, or set it to e.g. 4 for a slow simulator');
+  }
+  const timing = Object.fromEntries(Object.entries(Timing).map(([k, v]) => [k, v * scale]));
+  return { timing, bootTimeoutMs: 10_000 * scale, log: debugLog(), onText };
 }
 
 /** With MOTA_DEBUG=1, the link's diagnostics (retransmissions, go-backs) on stderr. */
