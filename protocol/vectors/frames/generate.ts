@@ -163,7 +163,6 @@ function slotRecord(s: {
     .u16(s.patch)
     .u32(s.image_size)
     .u32(s.key_id)
-    .u16(0)
     .ascii(s.name, 32)
     .done();
 }
