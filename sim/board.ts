@@ -561,10 +561,9 @@ export class Board extends EventEmitter<BoardEvents> {
       const realtime = opts.pace === 'realtime';
       const wallStart = performance.now();
       const virtStart = startNs;
-      // Slices of virtual time; between slices the UART output is flushed, and every
-      // ~10 ms of wall time (realtime: every slice) the Node event loop gets a turn.
+      // Slices of virtual time; after each one the Node event loop gets a turn. Slices end at
+      // fixed virtual times, so asynchronous host code sees the same device time on every run.
       const sliceNs = realtime ? 2e6 : 20e6;
-      let lastYield = performance.now();
       for (;;) {
         const sliceEnd = Math.min(endNs, this.clock.nowNs() + sliceNs);
         const r = this.runSlice(sliceEnd, endInstr, opts.until);
@@ -573,8 +572,6 @@ export class Board extends EventEmitter<BoardEvents> {
         if (r) return this.result(r);
         if (this.clock.nowNs() >= endNs) return this.result('time');
         if (this.stopRequested) return this.result('stopped');
-        if (!realtime && performance.now() - lastYield < 10) continue;
-        lastYield = performance.now();
         if (realtime) {
           const ahead = (this.clock.nowNs() - virtStart) / 1e6 - (performance.now() - wallStart);
           if (ahead > 1) await new Promise((res) => setTimeout(res, Math.min(ahead, 50)));
@@ -649,6 +646,7 @@ export class Board extends EventEmitter<BoardEvents> {
       }
       ctl[Ctl.exactStop] = 0;
       this.dropStaleCode();
+      this.flushUart(); // synchronous 'data' listeners see bytes at the virtual time they were sent
       if (this.pendingError !== undefined) {
         const e = this.pendingError;
         this.pendingError = undefined;
