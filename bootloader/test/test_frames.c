@@ -64,6 +64,12 @@ void test_frames(const char *dir) {
       memcpy(sealed + MOTA_FRAME_HEADER, payload, (size_t)plen);
       size_t n = mota_frame_seal(sealed, (uint8_t)type, (uint8_t)seq, (uint16_t)plen);
       CHECK(n == (size_t)flen && memcmp(sealed, bytes, n) == 0, "%s: encoder differs from the vector", name);
+      if (type == (MOTA_T_INFO | MOTA_T_RESPONSE)) {
+        /* the layout proto.c writes: 160 bytes, 48-byte slot records with the name at 16 */
+        CHECK(plen == 160 && memcmp(payload + 24, "STM32F103", 9) == 0 &&
+                  memcmp(payload + 64 + 16, "sinemodel", 10) == 0 && memcmp(payload + 112 + 16, "sinemodel", 10) == 0,
+              "%s: INFO layout of SPEC §5.3", name);
+      }
       /* the receiver of the matching role decodes it, even split byte by byte */
       mota_rx_t rx;
       mota_rx_init(&rx, role ? MOTA_RX_HOST : MOTA_RX_DEVICE);
