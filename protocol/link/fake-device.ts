@@ -392,6 +392,10 @@ export class FakeDevice {
         return;
       case FrameType.ROLLBACK: {
         if (!this.expectEmpty(f)) return;
+        if (this.session) {
+          this.erasePage(this.session.slot, 0); // an open upload session is closed first, as by ABORT (5.8)
+          this.session = undefined;
+        }
         const active = this.rollback();
         if (active === undefined) this.fail(f, DeviceErrorCode.NOTHING_TO_ROLL_BACK);
         else this.reply(f, encodeRollbackReply(active));

@@ -128,7 +128,7 @@ describe.skipIf(!existsSync(vectorsPath))('golden frame vectors (protocol/vector
       checked++;
       if (v.type === 0x81) {
         checked--;
-        continue; // see the INFO test below
+        continue; // the INFO test below
       } else if (v.type === 0x03) {
         expect(decodeBeginRequest(p)).toEqual({ header: Buffer.from(f['header'] as string, 'hex'), options: f['options'] });
         expect(encodeBegin(Buffer.from(f['header'] as string, 'hex'), { allowDowngrade: f['options'] === 1 })).toEqual(p);
@@ -153,11 +153,7 @@ describe.skipIf(!existsSync(vectorsPath))('golden frame vectors (protocol/vector
     expect(checked).toBeGreaterThan(10);
   });
 
-  // Known inconsistency, reported: SPEC §5.3 and bootloader/core/proto.c give INFO 160 bytes
-  // with 48-byte slot records (name at record offset 16); frames/generate.ts writes an extra
-  // reserved u16 before the name (50-byte records, 164-byte INFO). When the vectors are
-  // regenerated to the spec this test starts passing, and vitest reports that: drop `.fails`.
-  it.fails('decodes the INFO vectors to their listed fields (fails until the vectors follow §5.3)', () => {
+  it('decodes the INFO vectors to their listed fields, slot records included', () => {
     type Fields = Record<string, unknown>;
     const infos = (list('frames') as (GoodVector & { name: string; fields: Fields })[]).filter((v) => v.type === 0x81);
     expect(infos.length).toBeGreaterThan(0);

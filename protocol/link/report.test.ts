@@ -39,8 +39,8 @@ describe('boot report (SPEC §4.1)', () => {
     ])!;
     expect(failed).toMatchObject({ bootloader: '1.0.0', slot: { slot: 'B', state: 'TRIAL' }, selftest: { result: 'FAIL', passed: 7, total: 8 }, trialRejected: 'rejected: resetting to revert' });
     expect(failed.ready).toBeUndefined();
-    const none = parseReport(['mota-app: 0.1.0', 'slot: none (A: PKG_BAD_MAGIC, B: not checked)', 'model: none', 'ready: no model'])!;
-    expect(none).toMatchObject({ slotProblems: { A: 'PKG_BAD_MAGIC', B: 'not checked' }, ready: { text: 'no model' } });
+    const none = parseReport(['mota-app: 0.1.0', 'slot: none (A: error 2, B: error -1)', 'model: none', 'ready: no model'])!;
+    expect(none).toMatchObject({ slotProblems: { A: 2, B: -1 }, ready: { text: 'no model' } });
     expect(none.model).toBeUndefined();
   });
 

@@ -19,8 +19,8 @@ export interface BootReport {
   bootloader?: string;
   /** The slot the app runs from; undefined with `slot: none (...)`. */
   slot?: SlotLine;
-  /** `slot: none (A: <code>, B: <code>)`: why no slot was usable. */
-  slotProblems?: { A: string; B: string };
+  /** `slot: none (A: error <n>, B: error <n>)`: the §1.6 error number of each slot (0 passed, −1 not checked). */
+  slotProblems?: { A: number; B: number };
   /** Model name and version; undefined for `model: none`. */
   model?: { name: string; version: string };
   modelSize?: { bytes: number; address: number };
@@ -56,8 +56,8 @@ function apply(r: BootReport, key: string, value: string): void {
     case 'slot':
       if ((m = /^([AB]) (CONFIRMED|TRIAL|UNMANAGED) at 0x([0-9A-Fa-f]{8})$/.exec(value))) {
         r.slot = { slot: m[1] as 'A' | 'B', state: m[2] as SlotLine['state'], address: parseInt(m[3]!, 16) };
-      } else if ((m = /^none \(A: ([^,]+), B: ([^)]+)\)$/.exec(value))) {
-        r.slotProblems = { A: m[1]!, B: m[2]! };
+      } else if ((m = /^none \(A: error (-?\d+), B: error (-?\d+)\)$/.exec(value))) {
+        r.slotProblems = { A: Number(m[1]), B: Number(m[2]) };
       }
       break;
     case 'model':
