@@ -160,7 +160,7 @@ describe.skipIf(!existsSync(vectorsPath))('golden frame vectors (protocol/vector
     for (const v of infos) {
       const p = Buffer.from(v.payload, 'hex');
       const f = v.fields;
-        const i = decodeInfo(p);
+      const i = decodeInfo(p);
       const blv = f['bootloader_version'] as number;
       expect(i).toMatchObject({
         protocol: f['protocol'], mode: f['mode'], maxPayload: f['max_payload'], window: f['window'], activeSlot: f['active_slot'], runningSlot: f['running_slot'],
@@ -169,7 +169,7 @@ describe.skipIf(!existsSync(vectorsPath))('golden frame vectors (protocol/vector
       });
       for (const [k, idx] of [['slot_a', 0], ['slot_b', 1]] as const) {
         const rec = f[k] as Fields;
-        expect(i.slots[idx], `${v.name} ${k}`).toMatchObject({ state: rec['state'], version: { major: rec['major'], minor: rec['minor'], patch: rec['patch'] }, imageSize: rec['image_size'] });
+        expect(i.slots[idx], `${v.name} ${k}`).toMatchObject({ state: rec['state'], version: { major: rec['major'], minor: rec['minor'], patch: rec['patch'] }, imageSize: rec['image_size'], keyId: rec['key_id'] });
         if (typeof rec['name'] === 'string') expect(i.slots[idx].name).toBe(rec['name']);
       }
     }
