@@ -710,7 +710,8 @@ export class Board extends EventEmitter<BoardEvents> {
     if (this.txPending.length === 0) return;
     const chunk = Buffer.from(this.txPending);
     this.txPending = [];
-    this.uart.push(chunk);
+    // Only a consumed stream buffers: with nobody reading `uart` (e.g. behind the pty), drop.
+    if (this.uart.readableFlowing !== null || this.uart.listenerCount('readable') > 0) this.uart.push(chunk);
     this.pty?.write(chunk);
   }
 
