@@ -103,7 +103,7 @@ async function awaitApp(client: Client, options: DeviceOptions): Promise<AppBoot
       await waitForReport(link, options.bootTimeoutMs ?? 10_000, (resolve) => (onReady = resolve));
       onReady = undefined;
       const partial = collector.partial();
-      if (partial) reports.push(partial);
+      if (partial && !reports.includes(partial)) reports.push(partial); // a report without `ready` (cut, or an older app)
       let i: InfoPayload;
       try {
         i = await client.info(3);
