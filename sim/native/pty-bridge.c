@@ -72,6 +72,8 @@ int main(void) {
     if (fds[1].revents & POLLIN) {
       ssize_t n = read(master, buf, sizeof buf);
       if (n > 0 && write_all(1, buf, n) != 0) return 0;
+    } else if (fds[1].revents & (POLLHUP | POLLERR)) {
+      poll(NULL, 0, 20); /* no client on the slave side: do not spin */
     }
   }
 }
