@@ -62,6 +62,8 @@ export interface BoardOptions {
   /** Fast-forward busy-wait loops on unchanging status registers (exact counts; default true). */
   skipPolling?: boolean;
   flashTiming?: FlashTiming;
+  /** FLASH_WRPR option bytes (a 0 bit write-protects its pages; default none protected). */
+  wrpr?: number;
 }
 
 export interface RunOptions {
@@ -187,7 +189,7 @@ export class Board extends EventEmitter<BoardEvents> {
     };
     this.ctx = ctx;
     this.rcc = new Rcc(ctx, opts.hseHz ?? 8_000_000, 0);
-    this.fpec = new FlashController(ctx, this.flash, chip.pageSize, opts.flashTiming ?? DEFAULT_FLASH_TIMING);
+    this.fpec = new FlashController(ctx, this.flash, chip.pageSize, opts.flashTiming ?? DEFAULT_FLASH_TIMING, opts.wrpr ?? 0xffffffff);
     this.usart1 = new Usart(ctx, this.rcc);
     this.dma1 = new Dma(ctx);
     this.usart1.dma = this.dma1;

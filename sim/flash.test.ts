@@ -164,3 +164,23 @@ describe('code in reprogrammed flash', () => {
     await b.close();
   });
 });
+
+describe('write protection (RM0008 §3.3.3, PM0075 §2.5)', () => {
+  it('refuses_to_program_or_erase_a_protected_page_with_wrprterr', async () => {
+    const b = Board.create({ wrpr: ~(1 << 16) >>> 0 });
+    b.loadElf(testProgram('flash_wrp'));
+    b.flash.fill(0x77, 0x10000, 0x11000); // pages 32-33: protected, not erased
+    const r = await b.run({ ms: 100 });
+    expect(r.reason).toBe('halt');
+    const SR_WRPRTERR = 1 << 4;
+    expect(b.readU32(RESULTS + 4)).toBe(~(1 << 16) >>> 0);
+    expect(b.readU32(RESULTS + 8) & SR_WRPRTERR).toBe(SR_WRPRTERR);
+    expect(b.readU32(RESULTS + 12) & SR_WRPRTERR).toBe(SR_WRPRTERR);
+    expect(b.readU32(RESULTS + 16) & (SR_WRPRTERR | SR_EOP)).toBe(SR_EOP);
+    expect(b.readU32(RESULTS + 20)).toBe(0x1234);
+    expect(b.readU32(RESULTS + 24)).toBe(0x7777);
+    expect(b.flash.subarray(0x10000, 0x11000).every((x) => x === 0x77)).toBe(true);
+    expect(b.flashOps).toBe(1);
+    await b.close();
+  });
+});

@@ -77,8 +77,20 @@ export class FlashController extends PeripheralBase {
     readonly mem: Uint8Array,
     readonly pageSize: number,
     readonly timing: FlashTiming = DEFAULT_FLASH_TIMING,
+    /** FLASH_WRPR as loaded from the option bytes: a 0 bit write-protects its pages. */
+    readonly wrpr = 0xffffffff,
   ) {
     super(FLASH_BASE_REG);
+  }
+
+  /**
+   * Write protection (PM0075 §2.5 option bytes, RM0008 §3.3.3): on 1 KB-page parts one WRPR
+   * bit covers 4 pages; on 2 KB-page (high-density) parts bits 0–30 cover 2 pages each and
+   * bit 31 covers page 62 to the end.
+   */
+  isProtected(page: number): boolean {
+    const bit = this.pageSize === 1024 ? Math.floor(page / 4) : Math.min(Math.floor(page / 2), 31);
+    return bit < 32 && (this.wrpr & (1 << bit)) === 0;
   }
 
   /** System reset: registers to reset values; an operation in progress completes. */
@@ -122,7 +134,7 @@ export class FlashController extends PeripheralBase {
       case FLASH_CR: return this.cr >>> 0;
       case FLASH_AR: return this.ar >>> 0;
       case FLASH_OBR: return 0x03fffffc;
-      case FLASH_WRPR: return 0xffffffff;
+      case FLASH_WRPR: return this.wrpr >>> 0;
       default: return this.bad(offset, false);
     }
   }
@@ -209,12 +221,20 @@ export class FlashController extends PeripheralBase {
       throw new MotaError('SIM_FLASH_ADDRESS', `page erase of ${hex(this.ar)}: FLASH_AR is outside main flash`, 'set FLASH_AR to an address inside the page to erase');
     }
     const pageOff = off - (off % this.pageSize);
+    if (this.isProtected(pageOff / this.pageSize)) {
+      this.sr |= SR_WRPRTERR;
+      return;
+    }
     const old = this.mem.slice(pageOff, pageOff + this.pageSize);
     this.mem.fill(0xff, pageOff, pageOff + this.pageSize);
     this.startOp({ kind: 'page-erase', addr: FLASH_MEM_BASE + pageOff, old }, this.timing.pageEraseMs * 1e6, FLASH_MEM_BASE + pageOff, this.pageSize);
   }
 
   private massErase(): void {
+    if (this.wrpr !== 0xffffffff) {
+      this.sr |= SR_WRPRTERR; // mass erase refuses while any page is protected
+      return;
+    }
     const old = this.mem.slice();
     this.mem.fill(0xff);
     this.startOp({ kind: 'mass-erase', old }, this.timing.massEraseMs * 1e6, FLASH_MEM_BASE, this.mem.length);
@@ -235,6 +255,10 @@ export class FlashController extends PeripheralBase {
     if (off & 1) throw new MotaError('SIM_FLASH_ADDRESS', `unaligned halfword store to flash at ${hex(addr)}`, 'program halfword-aligned addresses');
     value &= 0xffff;
     const old = this.mem[off]! | (this.mem[off + 1]! << 8);
+    if (this.isProtected(Math.floor(off / this.pageSize))) {
+      this.sr |= SR_WRPRTERR;
+      return 2;
+    }
     if (old !== 0xffff && value !== 0) {
       this.sr |= SR_PGERR;
       return 2;
