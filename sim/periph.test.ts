@@ -22,7 +22,7 @@ describe('RCC, CRC, GPIO, TIM2, SysTick, DWT, device ID', () => {
     b.on('led', (l) => leds.push(l.on));
     const r = await b.run({ ms: 50 });
     expect(r.reason).toBe('halt');
-    const res = Array.from({ length: 11 }, (_, i) => b.readU32(RESULTS + 4 * i));
+    const res = Array.from({ length: 13 }, (_, i) => b.readU32(RESULTS + 4 * i));
     expect(res[0]).toBe(1);
     // RM0008 §30.1.1 flash size in KB, §30.2 unique ID
     expect(res[1]).toBe(256);
@@ -37,6 +37,11 @@ describe('RCC, CRC, GPIO, TIM2, SysTick, DWT, device ID', () => {
     // TIM2 §15: 1000 ticks of 1 µs at 8 MHz = 8000 cycles (+ the polling loop's granularity)
     expect(res[7]).toBeGreaterThanOrEqual(8000);
     expect(res[7]).toBeLessThan(8030);
+    // CNT polled in a loop reaches 500 after 500 µs = 4000 cycles (DWT), and keeps counting
+    expect(res[11]).toBeGreaterThanOrEqual(4000);
+    expect(res[11]).toBeLessThan(4030);
+    expect(res[12]).toBeGreaterThanOrEqual(500);
+    expect(res[12]).toBeLessThan(505);
     // SysTick: LOAD 7999 on HCLK: COUNTFLAG after 8000 cycles
     expect(res[8]).toBeGreaterThanOrEqual(7999);
     expect(res[8]).toBeLessThan(8030);

@@ -42,6 +42,17 @@ int main(void) {
   RCC_APB1ENR |= 1u; /* TIM2EN */
   RESULTS[7] = tim2_one_ms(7); /* 8 MHz / 8 = 1 MHz, 1000 ticks */
 
+  /* CNT read in a tight loop (answered natively between ticks): 500 ticks of 1 us */
+  TIM2_CR1 = 0;
+  TIM2_ARR = 0xFFFF;
+  TIM2_EGR = 1;
+  uint32_t c0 = DWT_CYCCNT;
+  TIM2_CR1 = 1;
+  while (TIM2_CNT < 500u) {
+  }
+  RESULTS[11] = DWT_CYCCNT - c0;
+  RESULTS[12] = TIM2_CNT;
+
   SYST_RVR = 7999;
   SYST_CVR = 0;
   uint32_t t0 = DWT_CYCCNT;
