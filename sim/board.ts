@@ -461,6 +461,8 @@ export class Board extends EventEmitter<BoardEvents> {
 
   private resetPeripherals(): void {
     this.clock.clearEvents();
+    const at = this.cut.atTimeUs;
+    if (at !== undefined) this.clock.scheduleAt(at * 1000, () => this.powerCutNow(), 'power cut'); // an armed cut survives resets
     this.fpec.reset();
     this.usart1.reset();
     this.dma1.reset();

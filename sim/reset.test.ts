@@ -58,6 +58,19 @@ describe('resets (RM0008 §7.1, §19; PM0056 §4.4.5)', () => {
     await b.close();
   });
 
+  it('an_armed_time_cut_survives_a_system_reset_in_between', async () => {
+    const b = Board.create();
+    b.loadElf(testProgram('count')); // runs ~375 ms
+    b.cutPower({ atTimeUs: 2_000 });
+    await b.run({ ms: 1 });
+    b.systemReset('software');
+    const r = await b.run({ ms: 100 });
+    expect(r.reason).toBe('power-cut');
+    expect(b.virtualTimeUs).toBeGreaterThanOrEqual(2_000);
+    expect(b.virtualTimeUs).toBeLessThan(2_001);
+    await b.close();
+  });
+
   it('cuts_power_at_a_virtual_time_and_at_an_instruction_count', async () => {
     const a = Board.create();
     a.loadElf(testProgram('count'));
