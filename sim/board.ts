@@ -185,7 +185,6 @@ export class Board extends EventEmitter<BoardEvents> {
       },
       busRead: (addr, size) => this.busRead(addr, size),
       busWrite: (addr, size, value) => this.busWrite(addr, size, value),
-      emit: () => {},
     };
     this.ctx = ctx;
     this.rcc = new Rcc(ctx, opts.hseHz ?? 8_000_000, 0);
@@ -559,9 +558,7 @@ export class Board extends EventEmitter<BoardEvents> {
       const startNs = this.clock.nowNs();
       const endNs = opts.ms !== undefined ? startNs + opts.ms * 1e6 : opts.us !== undefined ? startNs + opts.us * 1e3 : Infinity;
       const endInstr = opts.instructions !== undefined ? this.instructions + opts.instructions : Infinity;
-      if (endNs === Infinity && endInstr === Infinity && !opts.until) {
-        // run until stop(), halt or power cut
-      }
+      // with no limit at all the board runs until stop(), a halt or a power cut
       const realtime = opts.pace === 'realtime';
       const wallStart = performance.now();
       const virtStart = startNs;

@@ -12,7 +12,6 @@ export interface BoardContext {
   /** Bus access on behalf of DMA (RAM, flash reads, peripherals). */
   busRead(addr: number, size: 1 | 2 | 4): number;
   busWrite(addr: number, size: 1 | 2 | 4, value: number): void;
-  emit(event: string, payload: unknown): void;
 }
 
 /** RM0008 §7.3 enable bits the other peripherals check. */

@@ -68,13 +68,12 @@ export class Timer2 extends PeripheralBase {
       this.stopped = 0;
       return 0;
     }
+    // re-anchor at the last overflow (CNT = 0 there) so later periods are ARR+1 ticks
     const wraps = Math.floor((total - period) / (this.arr + 1)) + 1;
-    const cnt = (total - period) % (this.arr + 1);
-    // re-anchor at the last overflow so later periods use ARR+1
+    const ticksToLastOverflow = period - this.anchorCnt + (wraps - 1) * (this.arr + 1);
+    this.anchorNs += ticksToLastOverflow * this.tickNs();
     this.anchorCnt = 0;
-    this.anchorNs += (period + (wraps - 1) * (this.arr + 1) - 0) * this.tickNs() - 0;
-    this.anchorNs = Math.min(this.anchorNs, now);
-    return cnt;
+    return (total - period) % (this.arr + 1);
   }
 
   /** CNT counts linearly until the next overflow; PSC/ARR change only on writes. */
