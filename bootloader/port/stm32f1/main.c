@@ -276,6 +276,7 @@ int main(void) {
       }
       in_session = 1; /* nothing bootable after all: serve the protocol */
       last_frame = t;
+      bootable = compute_bootable();
     }
   }
 }
