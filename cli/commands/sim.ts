@@ -43,6 +43,7 @@ export function register(program: Command): void {
       const path = await board.openPty();
       process.stdout.write(`mota sim: ${board.chip.name}, UID ${board.uid}${opts.flash ? `, flash ${opts.flash}` : ''}\n`);
       process.stdout.write(`serial: ${path}\n`);
+      process.stdout.write(`${stamp(board)} reset (power)\n`);
       board.on('reset', (r) => process.stdout.write(`${stamp(board)} reset (${r.cause})\n`));
       board.on('led', (l) => process.stdout.write(`${stamp(board)} LED ${l.on ? 'on' : 'off'}\n`));
       board.on('gpio', (g) => {
