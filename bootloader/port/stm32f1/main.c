@@ -266,6 +266,7 @@ int main(void) {
         last_frame = now_ms();
       }
     }
+    t = now_ms(); /* not before last_frame, so the differences below never wrap */
     led_pattern(t, in_session, bootable);
     if (!bootable) continue;
     if ((!in_session && t - start >= T_LISTEN_MS) || (in_session && t - last_frame >= T_IDLE_MS)) {
