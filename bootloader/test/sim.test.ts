@@ -144,10 +144,11 @@ function errorCode(f: Frame): number {
   return f.type === T.ERROR ? f.payload.readUInt16LE(2) : 0;
 }
 
-function newBoard(): Board {
-  const b = Board.create({ chip: 'rc', seed: 7 });
-  b.loadElf(join(BUILD, 'bootloader.elf'));
-  b.loadElf(join(BUILD, 'test_app.elf'));
+function newBoard(chip: 'rc' | 'c8' = 'rc'): Board {
+  const b = Board.create({ chip, seed: 7 });
+  const dir = join(BL, 'build', chip);
+  b.loadElf(join(dir, 'bootloader.elf'));
+  b.loadElf(join(dir, 'test_app.elf'));
   return b;
 }
 
@@ -156,6 +157,7 @@ const pkg = (name: string) => readFileSync(join(SCENARIO, `${name}.mota`));
 describe('bootloader on the virtual STM32F103RC', () => {
   beforeAll(() => {
     execFileSync('make', ['-s', '-C', BL, 'BOARD=rc', 'arm', 'build/vectors/frames.txt'], { stdio: 'pipe' });
+    execFileSync('make', ['-s', '-C', BL, 'BOARD=c8', 'arm'], { stdio: 'pipe' });
   });
 
   it('installs_boots_in_trial_confirms_and_refuses_a_bad_signature', async () => {
@@ -328,6 +330,26 @@ describe('bootloader on the virtual STM32F103RC', () => {
     expect([rb.type, rb.payload[0]]).toEqual([T.ROLLBACK | R, 0]);
     await host.call(T.BOOT);
     await host.waitText(/test-app slot=0 state=1 resets=\d+ version=1\.0\.0\n/, 2000);
+    await b.close();
+  });
+
+  it('adopts_a_factory_model_and_installs_an_update_on_the_c8', async () => {
+    const b = newBoard('c8');
+    const host = new Host(b);
+    b.loadBin(pkg('sine-1.0.0'), 0x08009800); // slot A of the C8 layout, empty journal
+    b.systemReset('pin');
+    await host.waitText(/test-app slot=0 state=1 resets=\d+ version=1\.0\.0\n/, 2000);
+    await host.call(T.ENTER);
+    await b.run({ ms: 50 });
+    const info = await host.call(T.INFO);
+    expect(info.payload.subarray(24, 35).toString()).toBe('STM32F103C8');
+    expect([info.payload.readUInt32LE(44), info.payload.readUInt32LE(48)]).toEqual([1024, 13 * 1024]);
+    expect(errorCode((await host.upload(pkg('big64-3.0.0'))).end)).toBe(8); // PKG_TOO_LARGE at BEGIN
+    expect((await host.upload(pkg('big-2.0.0'))).end.type).toBe(T.END | R);
+    await host.call(T.BOOT);
+    await host.waitText(/test-app slot=1 state=2 resets=\d+ version=2\.0\.0\n/, 2000);
+    await host.call(T.CONFIRM);
+    await host.waitText(/test-app slot=1 state=1 resets=\d+ version=2\.0\.0\n/, 2000);
     await b.close();
   });
 
