@@ -35,6 +35,8 @@ export class Scb extends PeripheralBase {
   private ccr = 0x200;
   private shpr = new Uint32Array(3);
   demcr = 0;
+  /** DEMCR.TRCENA changed (DWT starts or stops counting). */
+  onTraceChange: () => void = () => {};
 
   constructor(private readonly ctx: BoardContext) {
     super(SCB_BASE);
@@ -90,7 +92,12 @@ export class Scb extends PeripheralBase {
         return;
       case SCB_CFSR:
       case SCB_HFSR: return; // write-one-to-clear status, always clear here
-      case COREDEBUG_DEMCR: this.demcr = value & 0x010f07f1; return;
+      case COREDEBUG_DEMCR: {
+        const was = this.demcr;
+        this.demcr = value & 0x010f07f1;
+        if ((was ^ this.demcr) & DEMCR_TRCENA) this.onTraceChange();
+        return;
+      }
       default: return this.bad(offset, true);
     }
   }
@@ -193,17 +200,29 @@ export class Dwt extends PeripheralBase {
   private cyccntBase = 0;
   private cyclesAtBase = 0;
 
+  private counting = false;
+
   constructor(
     private readonly ctx: BoardContext,
     private readonly scb: Scb,
   ) {
     super(0xe0001000);
+    scb.onTraceChange = () => this.sync();
+  }
+
+  /** Re-anchors CYCCNT whenever counting starts or stops, so only enabled cycles count. */
+  private sync(): void {
+    const cycles = this.ctx.clock.cycles;
+    if (this.counting) this.cyccntBase = (this.cyccntBase + Math.floor(cycles - this.cyclesAtBase)) % 0x100000000;
+    this.cyclesAtBase = cycles;
+    this.counting = this.running();
   }
 
   reset(): void {
     this.ctrl = 0x40000000;
     this.cyccntBase = 0;
     this.cyclesAtBase = 0;
+    this.counting = false;
   }
 
   private running(): boolean {
@@ -211,7 +230,7 @@ export class Dwt extends PeripheralBase {
   }
 
   private cyccnt(): number {
-    if (!this.running()) return this.cyccntBase >>> 0;
+    if (!this.counting) return this.cyccntBase >>> 0;
     return (this.cyccntBase + Math.floor(this.ctx.clock.cycles - this.cyclesAtBase)) % 0x100000000;
   }
 
@@ -221,7 +240,7 @@ export class Dwt extends PeripheralBase {
 
   /** CYCCNT counts CPU cycles: base + cycles since the anchor (the native layer wraps it mod 2^32). */
   countingAt(offset: number): { base: number; originNs: number; perNs: number } | undefined {
-    if (offset !== 0x4 || !this.running()) return undefined;
+    if (offset !== 0x4 || !this.counting) return undefined;
     const nowNs = this.ctx.clock.nowNs();
     const base = this.cyccnt();
     return { base, originNs: nowNs, perNs: this.ctx.clock.hz / 1e9 };
@@ -237,13 +256,11 @@ export class Dwt extends PeripheralBase {
 
   writeUint32(offset: number, value: number): void {
     switch (offset) {
-      case 0x0: {
-        const now = this.cyccnt();
+      case 0x0:
+        this.sync();
         this.ctrl = (0x40000000 | (value & 0x1fff)) >>> 0;
-        this.cyccntBase = now;
-        this.cyclesAtBase = this.ctx.clock.cycles;
+        this.sync();
         return;
-      }
       case 0x4:
         this.cyccntBase = value >>> 0;
         this.cyclesAtBase = this.ctx.clock.cycles;
