@@ -7,7 +7,7 @@
 // OUT_DIR/packages.txt  pkg <path> <capacity> <expected num> <trusted count> <key_id pub>...
 // OUT_DIR/scenario/*.mota and keys.txt (key <name> <key_id hex> <pub hex>)
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync as writeFileDirect } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,13 @@ const out = resolve(process.argv[2] ?? 'build/host');
 mkdirSync(join(out, 'scenario'), { recursive: true });
 
 const hexOr = (s) => (s.length ? s : '-');
+// Atomic writes: several vitest workers or make runs may generate at once.
+const writeFileSync = (path, data) => {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileDirect(tmp, data);
+  renameSync(tmp, path);
+};
+let framesTxt;
 
 // frames
 const fv = JSON.parse(readFileSync(join(root, 'protocol/vectors/frames/frames.json'), 'utf8'));
@@ -25,7 +32,7 @@ for (const f of fv.frames)
   fl.push(`good ${f.name} ${f.direction === 'request' ? 0 : 1} ${f.type} ${f.seq} ${hexOr(f.payload)} ${f.hex}`);
 for (const b of fv.bad) fl.push(`bad ${b.name} ${b.verdict} ${b.hex}`);
 for (const s of fv.streams) fl.push(`stream ${s.name} ${s.hex} ${s.decodes.length} ${s.decodes.join(' ')}`);
-writeFileSync(join(out, 'frames.txt'), fl.join('\n') + '\n');
+framesTxt = fl.join('\n') + '\n'; // written last: it is make's stamp
 
 // package vectors
 const pdir = join(root, 'protocol/vectors/packages');
@@ -106,3 +113,4 @@ const keyLine = (n, f) => {
   return `key ${n} ${createHash('sha256').update(pub).digest().subarray(0, 4).toString('hex')} ${pub.toString('hex')}`;
 };
 writeFileSync(join(out, 'scenario', 'keys.txt'), [keyLine('dev', dev), keyLine('other', other)].join('\n') + '\n');
+writeFileSync(join(out, 'frames.txt'), framesTxt);
