@@ -417,7 +417,8 @@ export class Board extends EventEmitter<BoardEvents> {
       const ctl = this.cpu.ctl;
       if (kind === IO_FLASH_STORE) {
         ctl[Ctl.fastGen]!++;
-        return this.fpec.store(addr, size, value);
+        const inFlash = addr < this.chip.flashSize || (addr >= FLASH_MEM_BASE && addr < FLASH_MEM_BASE + this.chip.flashSize);
+        return inFlash ? this.fpec.store(addr, size, value) : 0; // system memory: read-only
       }
       if (kind === IO_READ) {
         const v = this.bus.read(addr, size);
@@ -693,7 +694,14 @@ export class Board extends EventEmitter<BoardEvents> {
     const kind = ctl[Ctl.faultKind]!;
     const addr = hex(ctl[Ctl.faultAddr]!);
     if (kind === 4) {
+      const a = ctl[Ctl.faultAddr]!;
+      if (a >= SYSMEM_BASE && a < SYSMEM_BASE + 0x1000) {
+        throw new MotaError('SIM_BUS_FAULT', `store to system memory at ${addr} ${where}: it is read-only (RM0008 §3.3.1)`, 'check the pointer');
+      }
       throw new MotaError('SIM_BUS_FAULT', `store to flash at ${addr} ${where} without FLASH_CR.PG: the FPEC refuses plain stores (bus fault, PM0075 §2.3.3)`, 'unlock the FPEC, set FLASH_CR.PG, then write halfwords');
+    }
+    if (kind === 5) {
+      throw new MotaError('SIM_BUS_FAULT', `instruction fetch from non-executable memory at ${addr} ${where}`, 'check the jump target (system memory holds no code in the virtual board)');
     }
     if (kind >= 1 && kind <= 3) {
       const what = kind === 1 ? 'read of' : kind === 2 ? 'write to' : 'instruction fetch from';

@@ -25,7 +25,7 @@ typedef struct {
   double fast_reads;  /* MMIO reads served from the status cache (statistics) */
   double io_calls;    /* calls into JavaScript */
   double fault_addr;  /* address of the last unmapped / refused access */
-  double fault_kind;  /* 0 none, 1 read unmapped, 2 write unmapped, 3 fetch unmapped, 4 flash store refused */
+  double fault_kind;  /* 0 none, 1 read unmapped, 2 write unmapped, 3 fetch unmapped, 4 store refused, 5 fetch/read refused */
   double last_block;  /* address of the last counted block */
   double skip_until;  /* poll-loop skipping: fast-forward up to this icount (0 = off) */
   double skipped;     /* instructions fast-forwarded by poll-loop skipping (statistics) */
@@ -352,7 +352,7 @@ static bool hook_prot(uc_engine *uc, uc_mem_type type, uint64_t address, int siz
     }
   }
   s->ctl.fault_addr = (double)(uint32_t)address;
-  s->ctl.fault_kind = 4;
+  s->ctl.fault_kind = type == UC_MEM_WRITE_PROT ? 4 : 5;
   return false;
 }
 
