@@ -97,6 +97,18 @@ describe('CPU and instruction counting', () => {
     expect((e as Error).message).toMatch(/undefined instruction/);
   });
 
+  it('a_store_to_the_read_only_unique_id_is_a_bus_fault', async () => {
+    const e = await runMisc(7);
+    expect(isMotaError(e, 'SIM_BUS_FAULT')).toBe(true);
+    expect((e as Error).message).toMatch(/system memory at 0x1FFFF7E8/);
+  });
+
+  it('a_jump_into_system_memory_is_refused', async () => {
+    const e = await runMisc(8);
+    expect(isMotaError(e, 'SIM_BUS_FAULT')).toBe(true);
+    expect((e as Error).message).toMatch(/fetch from non-executable memory at 0x1FFFF000/);
+  });
+
   it('boots_from_the_vector_table_and_reads_sp_and_pc_from_flash', async () => {
     const b = Board.create();
     b.loadElf(testProgram('count'));

@@ -14,6 +14,8 @@ int main(void) {
     FLASH_CR = FLASH_CR_PG;
     REG(0x08020000u) = 0x12345678u;               /* 32-bit store: the FPEC takes halfwords only */
     break;
+  case 7: REG(0x1FFFF7E8u) = 0; break;           /* the unique ID is read-only */
+  case 8: ((void (*)(void))0x1FFFF001u)(); break; /* system memory holds no code here */
   default: break;
   }
   return 99;
