@@ -174,7 +174,12 @@ export class Board extends EventEmitter<BoardEvents> {
     this.sysmem = this.cpu.mapMemory(SYSMEM_BASE, 0x1000, PROT_READ, false).bytes;
     this.cpu.mapMmio(PERIPH_BASE, PERIPH_SIZE);
     this.cpu.mapMmio(PPB_BASE, PPB_SIZE);
-    this.initSysmem(opts.uid);
+    try {
+      this.initSysmem(opts.uid);
+    } catch (e) {
+      this.cpu.close();
+      throw e;
+    }
 
     const ctx: BoardContext = {
       clock: this.clock,
@@ -247,6 +252,7 @@ export class Board extends EventEmitter<BoardEvents> {
     if (this.flashFile && existsSync(this.flashFile)) {
       const data = readFileSync(this.flashFile);
       if (data.length !== chip.flashSize) {
+        this.cpu.close();
         throw new MotaError('SIM_FLASH_FILE', `${this.flashFile} holds ${data.length} bytes, the ${chip.name} has ${chip.flashSize} bytes of flash`, 'use the file with the board it was made for, or delete it to start erased');
       }
       this.flash.set(data);

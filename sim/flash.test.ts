@@ -184,3 +184,14 @@ describe('write protection (RM0008 §3.3.3, PM0075 §2.5)', () => {
     await b.close();
   });
 });
+
+describe('flash file', () => {
+  it('refuses_a_flash_file_of_another_chip_size', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mota-sim-')), 'c8.bin');
+    const c8 = Board.create({ chip: 'c8', flashFile: file });
+    c8.loadBin(Uint8Array.of(1, 2, 3, 4), 0x08000000);
+    await c8.close();
+    expect(readFileSync(file).length).toBe(64 * 1024);
+    expect(() => Board.create({ chip: 'rc', flashFile: file })).toThrow(/65536 bytes, the STM32F103RC has 262144/);
+  });
+});
