@@ -144,6 +144,7 @@ export class Board extends EventEmitter<BoardEvents> {
   private cut: CutOptions = {};
   private flashDirty = false;
   private lastSaveWall = 0;
+  private lastFlashOpNs = 0;
   private txLog: number[] = [];
   private staleCode: [number, number][] = [];
   private txPending: number[] = [];
@@ -220,6 +221,7 @@ export class Board extends EventEmitter<BoardEvents> {
       this.requestStop();
     };
     this.fpec.onOperation = (n, op) => {
+      this.lastFlashOpNs = this.clock.nowNs();
       this.emit('flash', { n, op });
       if (this.cut.atFlashOp === n) {
         const dur = this.fpec.busyUntil - this.clock.nowNs();
@@ -592,6 +594,7 @@ export class Board extends EventEmitter<BoardEvents> {
     } finally {
       this.running = false;
       this.flushUart();
+      if (!this.closed) this.saveFlashIfDirty(true); // a run that ends is a stop: the file is current
     }
   }
 
@@ -764,10 +767,11 @@ export class Board extends EventEmitter<BoardEvents> {
 
   // ---- persistence ----------------------------------------------------------------------
 
+  /** Saves after a burst of flash operations (50 ms of virtual quiet), or once a second during one. */
   private saveFlashIfDirty(force: boolean): void {
     if (!this.flashFile || !this.flashDirty) return;
-    const now = performance.now();
-    if (!force && now - this.lastSaveWall < 1000) return;
+    const burstOver = this.clock.nowNs() - this.lastFlashOpNs > 50e6;
+    if (!force && !burstOver && performance.now() - this.lastSaveWall < 1000) return;
     this.saveFlash();
   }
 

@@ -143,6 +143,8 @@ describe('FLASH / FPEC (RM0008 §3.3.3, PM0075 §2.3)', () => {
     const a = Board.create({ flashFile: file });
     a.loadElf(testProgram('flash_rules'));
     await a.run({ ms: 200 });
+    // saved when the run ended, before close
+    expect(readFileSync(file).readUInt16LE(0x20002)).toBe(0xbeef);
     await a.close();
     const saved = readFileSync(file);
     expect(saved.length).toBe(256 * 1024);
