@@ -37,5 +37,6 @@ void test_packages(const char *dir);
 void test_journal(void);
 void test_scenarios(const char *dir);
 void test_power_cuts(const char *dir);
+void test_fuzz(const char *dir);
 
 #endif

@@ -44,6 +44,7 @@ int main(int argc, char **argv) {
   test_journal();
   test_scenarios(argv[1]);
   test_power_cuts(argv[1]);
+  test_fuzz(argv[1]);
   printf("%s: %d checks, %d failures\n", t_failures ? "FAILED" : "ok", t_checks, t_failures);
   return t_failures ? 1 : 0;
 }

@@ -40,6 +40,18 @@ uint8_t *sim_flash_at(uint32_t addr) {
   return sim_flash.mem + (addr - MOTA_FLASH_BASE);
 }
 
+/* Only the journal and the slots may change: anything else is a core bug. */
+static void check_writable(uint32_t addr, uint32_t len) {
+  uint32_t end = addr + len;
+  int ok = (addr >= MOTA_JOURNAL_ADDR && end <= MOTA_JOURNAL_ADDR + MOTA_JOURNAL_SIZE) ||
+           (addr >= MOTA_SLOT_A_ADDR && end <= MOTA_SLOT_A_ADDR + MOTA_SLOT_SIZE) ||
+           (addr >= MOTA_SLOT_B_ADDR && end <= MOTA_SLOT_B_ADDR + MOTA_SLOT_SIZE);
+  if (!ok) {
+    fprintf(stderr, "sim_flash: write or erase of [0x%08x, 0x%08x) outside the journal and slots\n", addr, end);
+    abort();
+  }
+}
+
 static int cut_now(void) {
   if (sim_flash.ops++ != sim_flash.cut_at) return 0;
   sim_flash.cut_at = UINT64_MAX;
@@ -54,6 +66,7 @@ const uint8_t *mota_flash_map(uint32_t addr) { return sim_flash_at(addr); }
 
 int mota_flash_erase(uint32_t addr) {
   if (addr % MOTA_PAGE_SIZE) abort();
+  check_writable(addr, MOTA_PAGE_SIZE);
   uint8_t *p = sim_flash_at(addr);
   sim_flash.erases++;
   if (cut_now()) {
@@ -67,6 +80,7 @@ int mota_flash_erase(uint32_t addr) {
 
 int mota_flash_write(uint32_t addr, const void *src, uint32_t len) {
   if ((addr | len) & 1u) abort();
+  check_writable(addr, len);
   const uint8_t *s = src;
   for (uint32_t i = 0; i < len; i += 2) {
     uint8_t *p = sim_flash_at(addr + i);
