@@ -209,6 +209,24 @@ describe('bootloader on the virtual STM32F103RC', () => {
     await b.close();
   });
 
+  it('waits_with_the_no_model_blink_when_nothing_is_bootable', async () => {
+    const b = Board.create({ chip: 'rc', seed: 7 });
+    b.loadElf(join(BUILD, 'bootloader.elf')); // no app, no model
+    const ons: number[] = [];
+    b.on('led', (e) => {
+      if (e.on) ons.push(b.virtualTimeUs);
+    });
+    await b.run({ ms: 2300 });
+    const lastSecond = ons.filter((t) => t >= 1_300_000);
+    expect(lastSecond.length, 'two short flashes a second').toBe(2);
+    expect(lastSecond[1]! - lastSecond[0]!).toBeCloseTo(200_000, -4);
+    const host = new Host(b);
+    const info = await host.call(T.INFO); // and it serves the protocol
+    expect([info.type, info.payload[1], info.payload[5]]).toEqual([T.INFO | R, 1, 0xff]);
+    expect(errorCode(await host.call(T.BOOT))).toBe(43); // NO_MODEL
+    await b.close();
+  });
+
   it('keeps_booting_the_confirmed_model_after_a_power_cut_during_an_install', async () => {
     // One board, reused: each round restores the flash image taken before the install.
     const b = newBoard();
