@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { MotaError } from '../../common/errors.ts';
 import { discoverPorts, info, Link, slotView, type InfoPayload, type PortCandidate } from '../../protocol/link/index.ts';
+import { listVirtualPorts } from '../../sim/registry.ts';
 import { collect, deviceOptions, infoJson, writeJson } from '../ui/link-cli.ts';
 
 interface DevicesOptions {
@@ -53,13 +54,14 @@ function slotText(i: InfoPayload, s: number): string {
 export function register(program: Command): void {
   program
     .command('devices')
-    .description('scan local serial ports (/dev/serial/by-id, /dev/ttyUSB*, /dev/ttyACM*) and list each device with its slots')
+    .description('scan local serial ports (/dev/serial/by-id, /dev/ttyUSB*, /dev/ttyACM*, running virtual boards) and list each device with its slots')
     .option('-p, --port <path>', 'also probe this path (e.g. the virtual board\'s pty); repeatable', collect)
     .option('-b, --baud <rate>', 'baud rate', baudRate, 115200)
     .option('--timeout <ms>', 'how long a port may take to answer', milliseconds, 1000)
     .option('--json', 'print one JSON document instead of text')
     .action(async (opts: DevicesOptions) => {
-      const extra = [...(opts.port ?? []), ...(process.env['MOTA_PORT'] ? [process.env['MOTA_PORT']] : [])];
+      const virtual = listVirtualPorts().map((v) => v.path);
+      const extra = [...(opts.port ?? []), ...(process.env['MOTA_PORT'] ? [process.env['MOTA_PORT']] : []), ...virtual];
       const ports = await discoverPorts(extra);
       const probes = await Promise.all(ports.map((p) => probe(p, opts)));
       if (opts.json) {
@@ -67,7 +69,7 @@ export function register(program: Command): void {
         return;
       }
       if (probes.length === 0) {
-        process.stdout.write('no serial ports found (looked in /dev/serial/by-id, /dev/ttyUSB*, /dev/ttyACM*)\n  hint: plug the board in, or give the virtual board\'s pty with --port PATH\n');
+        process.stdout.write('no serial ports found (looked in /dev/serial/by-id, /dev/ttyUSB*, /dev/ttyACM*, and for running `mota sim` boards)\n  hint: plug the board in, or give the virtual board\'s pty with --port PATH\n');
         return;
       }
       const found = probes.filter((p) => p.info).length;

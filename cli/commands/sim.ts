@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { MotaError } from '../../common/errors.ts';
 import { Board, type ChipName } from '../../sim/index.ts';
+import { announceVirtualPort } from '../../sim/registry.ts';
 
 interface SimOptions {
   board: ChipName;
@@ -41,6 +42,7 @@ export function register(program: Command): void {
         throw new MotaError('SIM_EMPTY_FLASH', 'the virtual device has nothing to run: its flash is erased', 'pass --bootloader build/bootloader.elf (and --app), or a --flash file that holds them');
       }
       const path = await board.openPty();
+      const withdraw = announceVirtualPort({ path, board: board.chip.name, uid: board.uid });
       process.stdout.write(`mota sim: ${board.chip.name}, UID ${board.uid}${opts.flash ? `, flash ${opts.flash}` : ''}\n`);
       process.stdout.write(`serial: ${path}\n`);
       process.stdout.write(`${stamp(board)} reset (power)\n`);
@@ -61,6 +63,7 @@ export function register(program: Command): void {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        withdraw();
         await board.close();
         process.stdout.write(`mota sim: stopped after ${(board.virtualTimeUs / 1e6).toFixed(3)} s virtual${opts.flash ? `; flash saved to ${opts.flash}` : ''}\n`);
       }
