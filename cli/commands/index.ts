@@ -12,8 +12,9 @@ import { register as rollback } from './rollback.ts';
 import { register as confirm } from './confirm.ts';
 import { register as reboot } from './reboot.ts';
 import { register as sim } from './sim.ts';
+import { register as demo } from './demo.ts';
 
 /** Each subcommand module exports a `register(program)`; list them here in help order. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [model, keygen, packageCmd, verify, inspect, push, info, devices, monitor, rollback, confirm, reboot, sim];
+export const commands: RegisterCommand[] = [model, keygen, packageCmd, verify, inspect, push, info, devices, monitor, rollback, confirm, reboot, sim, demo];
