@@ -129,9 +129,20 @@ export class VirtualHost {
     }
   }
 
-  /** BEGIN, DATA with `window` frames in flight (go-back-N), END (SPEC §5.5). */
+  /** BEGIN, DATA with `window` frames in flight, END (SPEC §5.5). */
   async upload(image: Uint8Array, window: number, maxData: number): Promise<UploadResult> {
     const t0 = this.now;
+    const d = await this.beginAndData(image, window, maxData);
+    const tData = this.now;
+    const i0 = this.board.instructions;
+    await this.call(FrameType.END, undefined, 10_000);
+    // exact only with latencyUs = 0: otherwise the board ran on while the answer was in transit
+    const endInstructions = this.board.instructions - i0;
+    return { us: this.now - t0, beginUs: d.tBegin - t0, dataUs: tData - d.tBegin, endUs: this.now - tData, endInstructions, dataFrames: d.dataFrames, slot: d.slot };
+  }
+
+  /** BEGIN and every DATA frame answered; END not sent. */
+  async beginAndData(image: Uint8Array, window: number, maxData: number): Promise<{ tBegin: number; dataFrames: number; slot: number }> {
     const begin = await this.call(FrameType.BEGIN, encodeBegin(image.subarray(0, 128)), 2000);
     const tBegin = this.now;
     const b = decodeBeginReply(begin.unit.payload);
@@ -160,12 +171,6 @@ export class VirtualHost {
       // the virtual line loses nothing: every frame is accepted in order (no go-back-N needed)
       if (next !== r.offset + Math.min(maxData, image.length - r.offset)) throw new Error(`DATA at ${r.offset}: device expects ${next}`);
     }
-    const tData = this.now;
-    const i0 = this.board.instructions;
-    const end = await this.call(FrameType.END, undefined, 10_000);
-    // exact only with latencyUs = 0: otherwise the board ran on while the answer was in transit
-    const endInstructions = this.board.instructions - i0;
-    void end;
-    return { us: this.now - t0, beginUs: tBegin - t0, dataUs: tData - tBegin, endUs: this.now - tData, endInstructions, dataFrames, slot: b.slot };
+    return { tBegin, dataFrames, slot: b.slot };
   }
 }
