@@ -56,7 +56,9 @@ export function mota(args: string[], options: MotaOptions = {}): Promise<MotaRun
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ args, code, signal, stdout, stderr, ms: performance.now() - t0 });
+      const run = { args, code, signal, stdout, stderr, ms: performance.now() - t0 };
+      if (process.env["MOTA_E2E_VERBOSE"]) console.log(transcript(run));
+      resolve(run);
     });
   });
 }

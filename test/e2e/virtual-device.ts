@@ -56,10 +56,31 @@ export class VirtualDevice {
       this.events.push(`${at()} power ${p.on ? 'on' : `cut${p.op ? ` during a ${p.op.kind}` : ''}`}`);
       if (!p.on) for (const w of this.powerCutWaiters.splice(0)) w();
     });
-    this.board.uart.on('data', (bytes: Buffer) => {
-      for (const b of bytes) if (b === 0x0a || (b >= 0x20 && b <= 0x7d)) this.text += String.fromCharCode(b);
-      if (this.text.length > 1 << 20) this.text = this.text.slice(-(1 << 19));
-    });
+    this.board.uart.on('data', (bytes: Buffer) => this.takeText(bytes));
+  }
+
+  /** SPEC §3 in brief: keeps text lines, skips plot frames (11 bytes) and protocol frames (9 + L bytes). */
+  private skip = 0;
+  private frameHeader: number[] = [];
+  private takeText(bytes: Buffer): void {
+    for (const b of bytes) {
+      if (this.skip > 0) {
+        this.skip--;
+      } else if (this.frameHeader.length > 0) {
+        this.frameHeader.push(b);
+        if (this.frameHeader.length === 5) {
+          this.skip = this.frameHeader[3]! + 256 * this.frameHeader[4]! + 4;
+          this.frameHeader = [];
+        }
+      } else if (b === 0x7e) {
+        this.skip = 10;
+      } else if (b === 0xa5) {
+        this.frameHeader = [b];
+      } else if (b === 0x0a || (b >= 0x20 && b <= 0x7d)) {
+        this.text += String.fromCharCode(b);
+      }
+    }
+    if (this.text.length > 1 << 20) this.text = this.text.slice(-(1 << 19));
   }
 
   /** Creates the board, opens its pty and starts running it in the background. */
