@@ -14,7 +14,7 @@ import { buildPackage, deriveSelfTest, layouts, readPrivateKeyFile, type Board a
 import { decodeInfo, FrameType, Timing } from '../../protocol/link/frames.ts';
 import { Board } from '../../sim/index.ts';
 import { VirtualHost } from '../ota/host.ts';
-import { symbols, Tracer } from './trace.ts';
+import { paintStack, stackUsed, symbolValue, symbols, Tracer } from './trace.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -58,7 +58,7 @@ function sinePackage(chip: Chip, created = 1_763_900_000): Uint8Array {
 }
 
 // ---- instructions per inference: the real app, a sine package in slot A, no bootloader ----
-interface Inference { counts: number[]; reportUs: number; arena: string; chip: Chip }
+interface Inference { counts: number[]; reportUs: number; arena: string; chip: Chip; stack: number; stackSize: number }
 async function inference(chip: Chip, frames: number): Promise<Inference> {
   const b = Board.create({ chip, seed: 1 });
   try {
@@ -66,6 +66,8 @@ async function inference(chip: Chip, frames: number): Promise<Inference> {
     const app = readFileSync(join(repo, `firmware/build/${chip}/app.bin`));
     b.loadBin(app.subarray(0, 8), 0x08000000); // boot words at 0x08000000 point at the app (flashed alone)
     b.loadBin(sinePackage(chip), layouts[chip].slotA.addr);
+    const stackTop = symbolValue(appElf(chip), '_estack'), stackSize = symbolValue(appElf(chip), '_stack_size');
+    paintStack(b, stackTop - stackSize, stackTop); // deepest use over boot report, self-test and the frames below
     const host = new VirtualHost(b, 0);
     const report = new Map<string, string>();
     for (;;) {
@@ -91,18 +93,20 @@ async function inference(chip: Chip, frames: number): Promise<Inference> {
       const before = tracer.counts.get(name)!.calls;
       await tracer.stepUntil(() => tracer.counts.get(name)!.calls > before, 2_000_000);
     }
-    return { counts: tracer.counts.get(name)!.each, reportUs: Number(report.get('inference_us')), arena: report.get('arena') ?? '?', chip };
+    return { counts: tracer.counts.get(name)!.each, reportUs: Number(report.get('inference_us')), arena: report.get('arena') ?? '?', chip, stack: stackUsed(b, stackTop - stackSize, stackTop), stackSize };
   } finally {
     await b.close();
   }
 }
 
 // ---- the bootloader's END for a sine package: verify (CRC, SHA-256, Ed25519 with SHA-512), journal ----
-interface Verify { endInstructions: number; endUs: number; fns: Map<string, { calls: number; each: number[] }>; steps: number; ok: boolean }
+interface Verify { stack: number; endInstructions: number; endUs: number; fns: Map<string, { calls: number; each: number[] }>; steps: number; ok: boolean }
 async function verifyAtEnd(chip: Chip, pkg: Uint8Array): Promise<Verify> {
   const b = Board.create({ chip, seed: 1 });
   try {
     b.loadElf(blElf(chip)); // no app, no model: the bootloader stays and serves the protocol
+    const ebss = symbolValue(blElf(chip), '_ebss'), estack = symbolValue(blElf(chip), '_estack');
+    paintStack(b, ebss, estack); // the stack grows down from the top of RAM over everything above .bss
     const host = new VirtualHost(b, 0);
     await b.run({ ms: 300 });
     const info = decodeInfo((await host.call(FrameType.INFO, undefined, Timing.T_REPLY)).unit.payload);
@@ -120,7 +124,7 @@ async function verifyAtEnd(chip: Chip, pkg: Uint8Array): Promise<Verify> {
     const done = () => (tracer.counts.get('mota_verify_package')?.calls ?? 0) > 0 && tracer.depth === 0 && (tracer.counts.get('mota_journal_commit')?.calls ?? 1) > 0;
     await tracer.stepUntil(done, 5_000_000);
     const end = await host.nextFrame(Timing.T_END * 1000, 'END');
-    return { endInstructions: b.instructions - i0, endUs: b.virtualTimeUs - t0, fns: tracer.counts, steps: tracer.steps, ok: end.unit.type === (FrameType.END | 0x80) };
+    return { stack: stackUsed(b, ebss, estack), endInstructions: b.instructions - i0, endUs: b.virtualTimeUs - t0, fns: tracer.counts, steps: tracer.steps, ok: end.unit.type === (FrameType.END | 0x80) };
   } finally {
     await b.close();
   }
@@ -146,10 +150,11 @@ for (const s of sizes) {
 }
 for (const s of sizes) {
   const l = s.bl;
-  console.log(`| bootloader | ${s.chip} | ${n(l.text)} | ${n(l.data)} | ${n(l.bss)} | ${n(l.stack + l.noinit)} | ${n(l.flash)} | ${n(l.ram)} | ${n(BUDGET.blFlash)} (${pct(l.flash, BUDGET.blFlash)}) ${l.flash <= BUDGET.blFlash ? 'ok' : 'OVER'} | — (stack inside bss) | — |`);
+  console.log(`| bootloader | ${s.chip} | ${n(l.text)} | ${n(l.data)} | ${n(l.bss)} | ${n(l.stack + l.noinit)} | ${n(l.flash)} | ${n(l.ram)} | ${n(BUDGET.blFlash)} (${pct(l.flash, BUDGET.blFlash)}) ${l.flash <= BUDGET.blFlash ? 'ok' : 'OVER'} | static only; stack: peak ${n(Math.max(...vers.map((x) => x.stack)))} B (${s.chip === 'rc' ? 'measured on RC: boot, upload, END verify' : 'RC figure'}) | — |`);
 }
 const c8 = layouts.c8;
-console.log(`\nC8 (64 KiB): bootloader region ${n(c8.bootloader.size)} B, journal ${n(c8.journal.size)} B, app region ${n(c8.app.size)} B, slots 2 × ${n(c8.slotSize)} B; ` +
+console.log(`\nApp stack: ${n(infer.stack)} of ${n(infer.stackSize)} B used at most on RC (${n(inferC8.stack)} on C8), over boot, report, self-test and ${infer.counts.length} sine frames (painted stack, virtual board).`);
+console.log(`C8 (64 KiB): bootloader region ${n(c8.bootloader.size)} B, journal ${n(c8.journal.size)} B, app region ${n(c8.app.size)} B, slots 2 × ${n(c8.slotSize)} B; ` +
   `a sine package is ${n(sinePackage('c8').length)} B (${pct(sinePackage('c8').length, c8.slotSize)} of a slot).`);
 
 const ci = infer.counts;

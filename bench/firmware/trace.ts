@@ -19,6 +19,27 @@ export function symbols(elf: string): Map<string, number> {
   return m;
 }
 
+/** Any symbol's value (e.g. _ebss, _estack). */
+export function symbolValue(elf: string, name: string): number {
+  const out = execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.trim().split(/\s+/)[2] === name);
+  if (!line) throw new Error(`${name} not in ${elf}`);
+  return parseInt(line.trim().split(/\s+/)[0]!, 16);
+}
+
+const PAINT = 0xcd;
+/** Fills RAM between `lo` and `hi` (absolute addresses) with a pattern, before the firmware runs. */
+export function paintStack(b: Board, lo: number, hi: number): void {
+  b.ram.fill(PAINT, lo - 0x20000000, hi - 0x20000000);
+}
+/** Deepest stack use since paintStack: bytes from `hi` down to the lowest word that changed. */
+export function stackUsed(b: Board, lo: number, hi: number): number {
+  for (let a = lo - 0x20000000; a < hi - 0x20000000; a += 4) {
+    if (b.ram[a] !== PAINT || b.ram[a + 1] !== PAINT || b.ram[a + 2] !== PAINT || b.ram[a + 3] !== PAINT) return hi - 0x20000000 - a;
+  }
+  return 0;
+}
+
 export interface Counted {
   calls: number;
   /** Inclusive instructions of every completed call. */
