@@ -50,11 +50,13 @@ function elfs(baud: number): { bootloader: string; app: string } {
 
 // ---- packages (protocol buildPackage, keys/mota-dev.key) ----
 const key = readPrivateKeyFile(join(repo, 'keys/mota-dev.key'));
+/** A fixed `created` makes every run sign the same bytes (Ed25519 verify time at END depends on the signature). */
+const CREATED = 1_763_900_000;
 function sinePackage(version: string, file: string): Uint8Array {
   const payload = new Uint8Array(readFileSync(join(repo, 'models/sine', file)));
   const ref = new ReferenceInterpreter(readTflite(payload), { rounding: 'double' });
   const selftest = deriveSelfTest(ref, { count: 8, rounding: 'double' });
-  return buildPackage({ name: 'sinemodel', version, payload, selftest, privateKey: key, capacity: layout.slotSize });
+  return buildPackage({ name: 'sinemodel', version, payload, selftest, privateKey: key, capacity: layout.slotSize, created: CREATED });
 }
 /** A valid int8 TFLite model 1 → h → h → 1 (FULLY_CONNECTED, RELU); h as large as keeps the package ≤ 64 KiB. */
 function bigPackage(): Uint8Array {
@@ -72,7 +74,7 @@ function bigPackage(): Uint8Array {
       inputName: 'x', outputName: 'y', input: { size: 1, scale: 0.025, zeroPoint: -128 },
       layers: [layer('d1', h, 1, 'RELU'), layer('d2', h, h, 'RELU'), layer('d3', 1, h, 'NONE')],
     });
-    const pkg = buildPackage({ name: 'big64', version: '3.0.0', payload, privateKey: key, capacity: layout.slotSize });
+    const pkg = buildPackage({ name: 'big64', version: '3.0.0', payload, privateKey: key, capacity: layout.slotSize, created: CREATED });
     if (pkg.length > 65536) break;
     best = pkg;
   }
