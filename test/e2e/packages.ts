@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFullyConnectedModel } from '../../models/index.ts';
+import { readTfliteFile, ReferenceInterpreter, writeFullyConnectedModel } from '../../models/index.ts';
+import { buildPackage, deriveSelfTest, layouts, readPrivateKeyFile } from '../../protocol/index.ts';
 import { DEV_KEY, expectExit, mota, ROOT } from './cli.ts';
 
 export const SINE_MODEL = (version: string) => path.join(ROOT, `models/sine/sinemodel-${version}.tflite`);
@@ -57,4 +58,27 @@ export async function packageClassifier(dir: string, version: string): Promise<s
   const model = path.join(dir, 'classifier.tflite');
   writeClassifierModel(model);
   return packageModel(model, 'classifier', version, dir, ['--selftest-count', '64']);
+}
+
+/**
+ * A correctly signed package of the sine model whose self-test expects wrong outputs (one
+ * vector off by `delta` LSB): the host accepts it, the app's trial self-test fails.
+ */
+export function writeSineWithWrongSelfTest(file: string, version: string, delta = 9): void {
+  const model = readTfliteFile(SINE_MODEL('1.1.0'));
+  const selftest = deriveSelfTest(new ReferenceInterpreter(model, { rounding: 'double' }), { count: 8, rounding: 'double' });
+  const v = selftest.vectors[3]!;
+  v.expected[0] = Math.max(-128, Math.min(127, v.expected[0]! + (v.expected[0]! > 0 ? -delta : delta)));
+  const bytes = buildPackage({ name: 'sinemodel', version, payload: model.bytes, selftest, privateKey: readPrivateKeyFile(DEV_KEY), capacity: layouts.rc.slotSize });
+  writeFileSync(file, bytes);
+}
+
+/** A package signed by the development key whose signature has one bit flipped (SPEC §1.6 check 16). */
+export function writeSineWithBrokenSignature(file: string, version: string): Uint8Array {
+  const model = readTfliteFile(SINE_MODEL('1.1.0'));
+  const selftest = deriveSelfTest(new ReferenceInterpreter(model, { rounding: 'double' }), { count: 8, rounding: 'double' });
+  const bytes = buildPackage({ name: 'sinemodel', version, payload: model.bytes, selftest, privateKey: readPrivateKeyFile(DEV_KEY), capacity: layouts.rc.slotSize });
+  bytes[bytes.length - 20]! ^= 0x10;
+  writeFileSync(file, bytes);
+  return bytes;
 }

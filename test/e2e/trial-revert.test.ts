@@ -1,14 +1,15 @@
 /**
  * Issue #6 "Done means": an unconfirmed trial reverts on reset (SPEC §5.7 step 1, §5.9).
  * A virtual STM32F103RC with sinemodel 1.0.0 as its factory image; 1.1.0 is pushed with
- * --no-confirm, then the device is reset (by `mota reboot`, then by a power cycle).
+ * --no-confirm, then the device is reset (by `mota reboot`, then by a power cycle). Last, a
+ * model whose self-test fails on the device is reverted by the device itself (exit 8).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceInfo, expectExit, mota, slotSummary, transcript } from './cli.ts';
-import { packageModel, SINE_MODEL } from './packages.ts';
+import { packageModel, SINE_MODEL, writeSineWithWrongSelfTest } from './packages.ts';
 import { ensureFirmware, VirtualDevice } from './virtual-device.ts';
 
 describe('an unconfirmed trial model on a virtual STM32F103RC', () => {
@@ -81,5 +82,23 @@ describe('an unconfirmed trial model on a virtual STM32F103RC', () => {
     expect(r.stdout, transcript(c) + transcript(r)).toMatch(/rebooted: runs sinemodel 1\.1\.0 \(slot B, CONFIRMED\)/);
     const i = await deviceInfo(device.port);
     expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0', 'CONFIRMED sinemodel 1.1.0 active running']);
+  });
+
+  it('reverts_and_exits_8_when_the_new_model_fails_its_self_test_on_trial', async () => {
+    // slot B runs 1.1.0 (confirmed above); the inactive slot A receives a model whose self-test cannot pass
+    const bad = path.join(dir, 'sinemodel-1.2.0-wrong-selftest.mota');
+    writeSineWithWrongSelfTest(bad, '1.2.0');
+    const r = expectExit(await mota(['push', bad, '--port', device.port]), 8);
+    const t = transcript(r);
+    expect(r.stdout, t).toMatch(/uploading into slot A\n/);
+    expect(r.stdout, t).toMatch(/\| slot: A TRIAL at 0x08010000\n[^]*\| selftest: FAIL 7\/8 \(first failure 3, max diff 9 LSB\)\n\s*\| trial: rejected: resetting to revert\n/);
+    expect(r.stdout, t).not.toMatch(/confirming/);
+    expect(r.stderr, t).toMatch(/MISMATCH_REVERTED/);
+    expect(r.stderr, t).toMatch(/runs sinemodel 1\.1\.0 \(slot B, CONFIRMED\), not sinemodel 1\.2\.0 — the new model failed its trial \(self-test FAIL 7\/8 \(first failure 3, max diff 9 LSB\)\) and the device reverted/);
+
+    const i = await deviceInfo(device.port);
+    expect(i.running).toEqual({ slot: 'B', state: 'CONFIRMED', name: 'sinemodel', version: '1.1.0' });
+    expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['REJECTED sinemodel 1.2.0', 'CONFIRMED sinemodel 1.1.0 active running']);
+    device.assertHealthy();
   });
 });

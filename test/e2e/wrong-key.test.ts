@@ -2,13 +2,17 @@
  * Issue #6 "Done means": a package signed by a key the device does not trust is refused
  * before upload (exit 4), and again by the device itself when the host is told to trust
  * that key (exit 6, PKG_UNKNOWN_KEY at BEGIN, SPEC §5.5 step 1); the old model keeps running.
+ * A broken signature under a trusted key id is refused by the host (exit 4) and, sent with the
+ * link library, by the device at END (PKG_SIG_INVALID).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceInfo, expectExit, mota, slotSummary, transcript } from './cli.ts';
-import { packageModel, SINE_MODEL } from './packages.ts';
+import { MotaError } from '../../common/errors.ts';
+import { Link, push, Timing } from '../../protocol/link/index.ts';
+import { packageModel, SINE_MODEL, writeSineWithBrokenSignature } from './packages.ts';
 import { ensureFirmware, VirtualDevice } from './virtual-device.ts';
 
 describe('a package signed by an unknown key, pushed to a virtual STM32F103RC', () => {
@@ -73,6 +77,34 @@ describe('a package signed by an unknown key, pushed to a virtual STM32F103RC', 
     const now = await deviceInfo(device.port);
     expect(now.mode).toBe('app');
     expect([slotSummary(now, 'A'), slotSummary(now, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0 active running', 'EMPTY']);
+    device.assertHealthy();
+  });
+
+  it('a_broken_signature_is_refused_by_the_host_and_by_the_device_after_upload', async () => {
+    const broken = path.join(dir, 'sinemodel-1.1.0-broken-signature.mota');
+    const bytes = writeSineWithBrokenSignature(broken, '1.1.0');
+    const r = expectExit(await mota(['push', broken, '--port', device.port]), 4);
+    expect(r.stderr, transcript(r)).toMatch(/PKG_SIG_INVALID/);
+
+    // past the host check with the link library the CLI is built on: the device checks the
+    // signature over the bytes in flash at END (SPEC §5.5 step 4) and refuses to mark the slot PENDING
+    const timing = Object.fromEntries(Object.entries(Timing).map(([k, v]) => [k, v * 2])) as typeof Timing;
+    const link = await Link.open(device.port, { baudRate: 115200 });
+    let refusal: unknown;
+    try {
+      await push(link, bytes, { timing, bootTimeoutMs: 20_000 });
+    } catch (e) {
+      refusal = e;
+    } finally {
+      await link.close();
+    }
+    expect(refusal).toBeInstanceOf(MotaError);
+    expect((refusal as MotaError).code, String(refusal)).toBe('DEVICE_PKG_SIG_INVALID');
+
+    const i = await deviceInfo(device.port);
+    expect([slotSummary(i, 'A').replace(/ running$/, ''), slotSummary(i, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0 active', 'EMPTY']);
+    const b = expectExit(await mota(['reboot', '--port', device.port]), 0);
+    expect(b.stdout, transcript(b)).toMatch(/rebooted: runs sinemodel 1\.0\.0 \(slot A, CONFIRMED\)/);
     device.assertHealthy();
   });
 });
