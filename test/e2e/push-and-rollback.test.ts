@@ -89,13 +89,13 @@ describe('push, verify, confirm and roll back on a fresh virtual STM32F103RC', (
   });
 
   it('refuses_to_push_an_older_version_without_allow_downgrade', async () => {
-    const before = await deviceInfo(device.port);
     const r = expectExit(await mota(['push', v100, '--port', device.port]), 6);
-    expect(r.stderr, transcript(r)).toMatch(/sinemodel 1\.0\.0 is older than what the device runs/);
-    // the refused BEGIN left the device in its bootloader session; the confirmed model is untouched
+    expect(r.stderr, transcript(r)).toMatch(/\[DEVICE_DOWNGRADE\]: .*sinemodel 1\.0\.0 is older than what the device runs/);
+    expect(r.stdout, transcript(r)).not.toMatch(/uploading into slot/);
+    // the device refused at BEGIN (SPEC §5.5 step 1): no session, both slots as they were
     const i = await deviceInfo(device.port);
-    expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0', `CONFIRMED sinemodel 1.1.0 active${i.mode === 'app' ? ' running' : ''}`]);
-    expect(i.resetCount).toBeGreaterThanOrEqual(before.resetCount);
+    expect(i.uploadSessionOpen).toBe(false);
+    expect([slotSummary(i, 'A'), slotSummary(i, 'B').replace(/ running$/, '')]).toEqual(['CONFIRMED sinemodel 1.0.0', 'CONFIRMED sinemodel 1.1.0 active']);
     const back = expectExit(await mota(['reboot', '--port', device.port]), 0);
     expect(back.stdout, transcript(back)).toMatch(/rebooted: runs sinemodel 1\.1\.0 \(slot B, CONFIRMED\)/);
   });
