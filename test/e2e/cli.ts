@@ -3,7 +3,6 @@
  * whole transcript so a failing assertion can show what the CLI said.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -29,8 +28,8 @@ export interface MotaRun {
 }
 
 export interface MotaOptions {
-  /** Called with the child and its stdout so far after every chunk (e.g. to kill it mid-upload). */
-  onOutput?: (child: ChildProcess, stdout: string) => void;
+  /** Called once the child exists (e.g. to kill it when the device has received enough). */
+  onSpawn?: (child: ChildProcess) => void;
   /** The child is killed (SIGKILL) after this long; the run then reports the signal. */
   timeoutMs?: number;
   env?: Record<string, string>;
@@ -44,11 +43,11 @@ export function mota(args: string[], options: MotaOptions = {}): Promise<MotaRun
     env: { ...process.env, MOTA_TIMEOUT_SCALE: TIMEOUT_SCALE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
-    options.onOutput?.(child, stdout);
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 100_000);
@@ -57,7 +56,7 @@ export function mota(args: string[], options: MotaOptions = {}): Promise<MotaRun
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const run = { args, code, signal, stdout, stderr, ms: performance.now() - t0 };
-      if (process.env["MOTA_E2E_VERBOSE"]) console.log(transcript(run));
+      if (process.env['MOTA_E2E_VERBOSE']) console.log(transcript(run));
       resolve(run);
     });
   });
@@ -104,8 +103,4 @@ export async function deviceInfo(port: string): Promise<InfoJson> {
 export function slotSummary(i: InfoJson, slot: 'A' | 'B'): string {
   const s = i.slots.find((x) => x.slot === slot)!;
   return s.state === 'EMPTY' ? 'EMPTY' : `${s.state} ${s.name} ${s.version}${s.active ? ' active' : ''}${s.running ? ' running' : ''}`;
-}
-
-export function fileExists(p: string): boolean {
-  return existsSync(p);
 }

@@ -63,7 +63,7 @@ describe('an upload interrupted on a virtual STM32F103RC', () => {
         killedAt = progress.bytes();
         child?.kill('SIGKILL'); // the link drops: the host end of the serial port goes away mid-upload
       });
-      const first = await mota(['push', classifier, '--port', device.port], { onOutput: (c) => (child = c) });
+      const first = await mota(['push', classifier, '--port', device.port], { onSpawn: (c) => (child = c) });
       expect(first.signal, transcript(first)).toBe('SIGKILL');
       expect(first.stdout, transcript(first)).toMatch(/uploading into slot B\n/);
       expect(killedAt).toBeGreaterThan(0);
