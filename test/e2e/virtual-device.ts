@@ -1,5 +1,5 @@
 /**
- * A virtual STM32F103RC hosted in the test process: the real ARM bootloader and app, its
+ * A virtual STM32F103RC (or C8) hosted in the test process: the real ARM bootloader and app, its
  * USART1 behind a pseudo-terminal that the `mota` child processes open with serialport,
  * running in the background at wall-clock pace. Power can be cut and restored; the UART's
  * text and the board's events are kept for assertions and failure messages.
@@ -11,19 +11,22 @@ import { layouts } from '../../protocol/index.ts';
 import { Board } from '../../sim/index.ts';
 import { ROOT } from './cli.ts';
 
-export const BOOTLOADER_ELF = path.join(ROOT, 'bootloader/build/rc/bootloader.elf');
-export const APP_ELF = path.join(ROOT, 'firmware/build/rc/app.elf');
+type Chip = 'rc' | 'c8';
+const bootloaderElf = (chip: Chip) => path.join(ROOT, `bootloader/build/${chip}/bootloader.elf`);
+const appElf = (chip: Chip) => path.join(ROOT, `firmware/build/${chip}/app.elf`);
 export const SLOT_A = layouts.rc.slotA;
 export const SLOT_B = layouts.rc.slotB;
 
-/** Builds the bootloader and the app when their ELF files are missing. */
-export function ensureFirmware(): void {
-  for (const [dir, elf] of [['bootloader', BOOTLOADER_ELF], ['firmware', APP_ELF]] as const) {
-    if (!existsSync(elf)) execFileSync('make', ['-s', '-C', path.join(ROOT, dir)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Builds the bootloader and the app for `chip` when their ELF files are missing. */
+export function ensureFirmware(chip: Chip = 'rc'): void {
+  for (const [dir, elf] of [['bootloader', bootloaderElf(chip)], ['firmware', appElf(chip)]] as const) {
+    if (!existsSync(elf)) execFileSync('make', ['-s', '-C', path.join(ROOT, dir), `BOARD=${chip}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 }
 
 export interface VirtualDeviceOptions {
+  /** STM32F103RC (default) or STM32F103C8. */
+  chip?: Chip;
   flashFile: string;
   uid: string;
   seed?: number;
@@ -46,10 +49,11 @@ export class VirtualDevice {
   private powerCutWaiters: (() => void)[] = [];
 
   private constructor(options: VirtualDeviceOptions) {
-    this.board = Board.create({ chip: 'rc', flashFile: options.flashFile, uid: options.uid, seed: options.seed ?? 1 });
-    this.board.loadElf(BOOTLOADER_ELF);
-    this.board.loadElf(APP_ELF);
-    if (options.factoryPackage) this.board.loadBin(options.factoryPackage, SLOT_A.addr);
+    const chip = options.chip ?? 'rc';
+    this.board = Board.create({ chip, flashFile: options.flashFile, uid: options.uid, seed: options.seed ?? 1 });
+    this.board.loadElf(bootloaderElf(chip));
+    this.board.loadElf(appElf(chip));
+    if (options.factoryPackage) this.board.loadBin(options.factoryPackage, layouts[chip].slotA.addr);
     const at = () => `[${(this.board.virtualTimeUs / 1e6).toFixed(3)} s]`;
     this.board.on('reset', (r) => this.events.push(`${at()} reset (${r.cause})`));
     this.board.on('power', (p) => {
