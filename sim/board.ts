@@ -244,8 +244,7 @@ export class Board extends EventEmitter<BoardEvents> {
     const board = this;
     this.uart = new Duplex({
       write(chunk: Buffer, _enc, cb) {
-        board.usart1.hostSend(chunk);
-        board.requestStop();
+        board.fromHost(chunk);
         cb();
       },
       read() {},
@@ -532,6 +531,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.powered = false;
     this.cut = {};
     this.clock.clearEvents();
+    this.usart1.dropLine(); // characters on their way to an unpowered receiver are lost
     this.requestStop();
     this.saveFlashIfDirty(true);
     this.emit('power', { on: false, ...(op ? { op } : {}) });
@@ -735,7 +735,14 @@ export class Board extends EventEmitter<BoardEvents> {
 
   /** Sends bytes to USART1's RX line (same as `uart.write`, synchronous). */
   sendToUart(data: Uint8Array | string): void {
-    this.usart1.hostSend(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.fromHost(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Bytes from the host onto USART1's RX line; an unpowered board's receiver takes nothing, as on a real wire. */
+  private fromHost(bytes: Uint8Array): void {
+    if (!this.powered) return;
+    this.usart1.hostSend(bytes);
+    this.requestStop();
   }
 
   /** Everything USART1 transmitted since the last call. */
@@ -754,10 +761,7 @@ export class Board extends EventEmitter<BoardEvents> {
   /** Opens a pseudo-terminal bridged to USART1; resolves to its path (e.g. /dev/pts/5). */
   async openPty(): Promise<string> {
     if (this.pty) return this.pty.path;
-    this.pty = await PtyBridge.open((bytes) => {
-      this.usart1.hostSend(bytes);
-      this.requestStop();
-    });
+    this.pty = await PtyBridge.open((bytes) => this.fromHost(bytes));
     return this.pty.path;
   }
 

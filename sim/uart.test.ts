@@ -21,6 +21,25 @@ describe('USART1 and DMA1 (RM0008 §27, §13)', () => {
     await b.close();
   });
 
+  it('loses_characters_sent_to_an_unpowered_board_or_on_the_wire_at_a_power_cut', async () => {
+    const b = Board.create();
+    b.loadElf(testProgram('uart_echo'));
+    const got: Buffer[] = [];
+    b.uart.on('data', (d: Buffer) => got.push(d));
+    await b.run({ until: () => Buffer.concat(got).toString() === 'ready\n', ms: 50 });
+    b.sendToUart('lost at the cut');
+    b.cutPower();
+    b.sendToUart('lost while off');
+    expect(b.usart1.pendingFromHost).toBe(0);
+    b.powerOn();
+    await b.run({ until: () => Buffer.concat(got).toString() === 'ready\nready\n', ms: 50 });
+    b.sendToUart('kept');
+    await b.run({ until: () => Buffer.concat(got).length >= 16, ms: 50 });
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(got).toString()).toBe('ready\nready\nkept');
+    await b.close();
+  });
+
   it('takes_a_frame_time_per_character_at_the_configured_baud', async () => {
     const b = Board.create();
     b.loadElf(testProgram('uart_echo'));

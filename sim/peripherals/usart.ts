@@ -182,6 +182,13 @@ export class Usart extends PeripheralBase {
     this.scheduleRx();
   }
 
+  /** Forgets the characters still on the wire (the receiver lost power). */
+  dropLine(): void {
+    this.line.length = 0;
+    this.ctx.clock.cancel(this.rxTimer);
+    this.rxTimer = undefined;
+  }
+
   get pendingFromHost(): number {
     return this.line.length;
   }
