@@ -170,8 +170,8 @@ export class Client extends EventEmitter<ClientEvents> {
     });
   }
 
-  async info(attempts = 3): Promise<InfoPayload> {
-    return decodeReply('INFO', decodeInfo, await this.request(FrameType.INFO, undefined, { attempts }));
+  async info(attempts = 3, timeoutMs?: number): Promise<InfoPayload> {
+    return decodeReply('INFO', decodeInfo, await this.request(FrameType.INFO, undefined, { attempts, ...(timeoutMs ? { timeoutMs } : {}) }));
   }
 
   async status(attempts = 3): Promise<StatusReply> {

@@ -233,9 +233,10 @@ describe('push', () => {
     const { link } = await board();
     const e = await push(link, pkg('1.1.0', { key: stranger }), fast).catch((x: unknown) => x);
     expect(isMotaError(e, 'DEVICE_PKG_UNKNOWN_KEY')).toBe(true);
-    await new Promise((r) => setTimeout(r, 10));
-    const after = await reboot(link, fast);
-    expect(runningModel(after.after)).toMatchObject({ slot: 'A', version: '1.0.0', state: 'CONFIRMED' });
+    // push sent the device back to its model: no reboot needed
+    const now = await info(link, fast);
+    expect(now.mode).toBe(2);
+    expect(runningModel(now)).toMatchObject({ slot: 'A', version: '1.0.0', state: 'CONFIRMED' });
   });
 
   it('is refused as a downgrade unless allowed', async () => {
@@ -252,6 +253,7 @@ describe('push', () => {
     const e = await push(link, pkg('1.1.0', { size: 20_000 }), fast).catch((x: unknown) => x);
     expect(isMotaError(e, 'DEVICE_PKG_TOO_LARGE')).toBe(true);
     expect(device.stats.begins).toBe(0);
+    expect((await info(link, fast)).mode).toBe(2); // back in the app, running its model
   });
 });
 

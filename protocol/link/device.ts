@@ -55,9 +55,11 @@ async function ensureBootloader(client: Client, current?: InfoPayload): Promise<
   if (i.mode === MODE_BOOTLOADER) return i;
   await client.request(FrameType.ENTER, undefined, { attempts: 3 });
   const deadline = performance.now() + 5 * client.timing.T_REPLY + 2000;
+  // An INFO sent while the chip resets is lost: poll briefly rather than wait a whole T_REPLY for it.
+  const pollMs = Math.max(100, Math.round(client.timing.T_REPLY / 4));
   for (;;) {
     try {
-      i = await client.info(1);
+      i = await client.info(1, pollMs);
       if (i.mode === MODE_BOOTLOADER) return i;
     } catch (e) {
       if (!(e instanceof MotaError && e.code === 'LINK_TIMEOUT')) throw e;
@@ -209,6 +211,7 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
   let restarts = 0;
   let reconnects = 0;
   let slot = NO_SLOT;
+  let booted = false;
   const image = pkg.subarray(0, header.imageSize);
   try {
     // 1. into the bootloader, check the package fits
@@ -271,6 +274,7 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
     // 3. trial boot and the name/version check
     const tBoot = performance.now();
     emit({ phase: 'boot' });
+    booted = true;
     await client.request(FrameType.BOOT);
     let app = await awaitApp(client, options);
     timings.bootMs = performance.now() - tBoot;
@@ -297,8 +301,25 @@ export async function push(link: Link, pkg: Uint8Array, options: PushOptions = {
     return {
       ...expected, slot: slot === 0 ? 'A' : 'B', startedAt, sentBytes, retransmittedBytes, confirmed, lines, bootReport: app.reports.at(-1), device: app.info, link, timings,
     };
+  } catch (e) {
+    // A refusal before BOOT (too large, downgrade, bad signature...) must not leave the device
+    // parked in its bootloader: send it back to the model it was running.
+    if (!booted && e instanceof MotaError && !e.code.startsWith('LINK_')) await returnToApp(client, options);
+    throw e;
   } finally {
     client.dispose();
+  }
+}
+
+/** Best effort: BOOT the bootloader back into the active model and wait for the app. */
+async function returnToApp(client: Client, options: DeviceOptions): Promise<void> {
+  try {
+    const i = await client.info(1);
+    if (i.mode !== MODE_BOOTLOADER || i.activeSlot === NO_SLOT) return;
+    await client.request(FrameType.BOOT);
+    await awaitApp(client, options);
+  } catch {
+    // The original error is what the user needs to see; `mota info` shows the device's state.
   }
 }
 
