@@ -88,6 +88,13 @@ int mota_rx_push(mota_rx_t *rx, uint8_t byte, mota_frame_t *f) {
   }
   /* Cannot overflow: a buffered prefix is always shorter than its complete frame. */
   rx->buf[rx->len++] = byte;
+  /* Fast path inside a frame's body: exactly mota_rx_poll's verdict when the buffer starts
+   * with an acceptable header and the frame is not complete yet (poll would return 0 and
+   * change nothing), without its loop for every byte. */
+  if (rx->len > MOTA_FRAME_HEADER && rx->buf[0] == MOTA_FRAME_SYNC && type_accepted(rx, rx->buf[1])) {
+    uint16_t plen = mota_get16(rx->buf + 3);
+    if (plen <= MOTA_MAX_PAYLOAD && (size_t)rx->len < MOTA_FRAME_OVERHEAD + (size_t)plen) return 0;
+  }
   return mota_rx_poll(rx, f);
 }
 

@@ -137,8 +137,12 @@ static size_t do_begin(mota_proto_t *p, const mota_frame_t *req, uint8_t *out) {
       return fail(p, out, req, rc, 0);
     p->next_offset = 0;
     p->erased_end = 0;
-    if (erase_until(p, 2u * page_size()) != 0)
-      return fail(p, out, req, MOTA_E_FLASH, p->bl->slot_addr[slot] + p->erased_end);
+    /* The first two pages are erased right after the answer (mota_proto_after_reply), while
+     * the first DATA frames arrive into the RX ring. The journal already says EMPTY; a cut
+     * during those erases leaves page 0 with the slot's old bytes, erased ones or a mix,
+     * whose header equals this one only if the slot held this very package, so a retried
+     * BEGIN starts fresh or resumes over this package's bytes, which END checks. */
+    p->action = MOTA_ACT_ERASE;
   }
   p->session = MOTA_SESSION_RECEIVING;
   uint8_t *pl = out + MOTA_FRAME_HEADER;
@@ -199,6 +203,11 @@ static size_t do_end(mota_proto_t *p, const mota_frame_t *req, uint8_t *out) {
   pl[0] = p->slot;
   pl[1] = MOTA_STATE_PENDING;
   return reply(out, req, 4);
+}
+
+void mota_proto_after_reply(mota_proto_t *p) {
+  if (p->action == MOTA_ACT_ERASE && p->session == MOTA_SESSION_RECEIVING) (void)erase_until(p, 2u * page_size());
+  p->action = MOTA_ACT_NONE;
 }
 
 int mota_proto_bootable(const mota_bl_t *bl) {

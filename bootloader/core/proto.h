@@ -27,6 +27,7 @@
 /* What the port must do after sending the response. */
 #define MOTA_ACT_NONE 0u
 #define MOTA_ACT_RESET 1u
+#define MOTA_ACT_ERASE 2u /* call mota_proto_after_reply() once the response is on its way */
 
 typedef struct {
   mota_bl_t *bl;
@@ -50,6 +51,11 @@ void mota_proto_init(mota_proto_t *p, mota_bl_t *bl, const uint8_t *uid, const c
 /* Handles one request; writes the response frame to out (MOTA_MAX_FRAME bytes) and returns
  * its length. p->action tells the port what to do once the response has been sent. */
 size_t mota_proto_handle(mota_proto_t *p, const mota_frame_t *req, uint8_t *out);
+
+/* The work a request deferred until after its response (MOTA_ACT_ERASE: a fresh BEGIN's
+ * erase of the destination's first two pages, SPEC §5.5). Errors are not reported here:
+ * what is left unerased is erased, or refused with FLASH, by the next DATA. */
+void mota_proto_after_reply(mota_proto_t *p);
 
 /* 1 when the bootloader has something to boot (BOOT would not answer NO_MODEL). */
 int mota_proto_bootable(const mota_bl_t *bl);

@@ -12,6 +12,9 @@ static mota_key_t keys[2];
 static mota_keyring_t ring = {keys, 1};
 const mota_keyring_t *test_ring = &ring;
 
+uint32_t dev_acked;
+int dev_in_after_reply;
+
 pkg_t pkg_v100, pkg_v110, pkg_v090, pkg_big, pkg_other, pkg_badsig;
 
 void dev_reset(device_t *d, uint32_t request, uint32_t boot_slot) {
@@ -50,6 +53,12 @@ uint8_t dev_call(device_t *d, uint8_t type, const uint8_t *payload, uint16_t len
       d->rlen = r.len;
       memcpy(d->rpayload, r.payload, r.len);
     }
+    /* as the port does once the response is sent: the host has it before these erases */
+    if (d->proto.action == MOTA_ACT_ERASE) {
+      dev_in_after_reply = 1;
+      mota_proto_after_reply(&d->proto);
+      dev_in_after_reply = 0;
+    }
   }
   return d->rtype;
 }
@@ -60,9 +69,11 @@ int dev_upload(device_t *d, const pkg_t *p, uint8_t options, int stop_after, uin
   uint8_t begin[MOTA_PKG_HEADER_SIZE + 1];
   memcpy(begin, p->bytes, MOTA_PKG_HEADER_SIZE);
   begin[MOTA_PKG_HEADER_SIZE] = options;
+  dev_acked = 0;
   if (dev_call(d, MOTA_T_BEGIN, begin, sizeof begin) != (MOTA_T_BEGIN | MOTA_T_RESPONSE)) return dev_error(d);
   uint32_t off = mota_get32(d->rpayload + 4);
   if (resumed_at) *resumed_at = off;
+  dev_acked = off;
   CHECK(mota_get32(d->rpayload + 8) == p->len, "BEGIN echoes image_size");
   uint8_t buf[MOTA_MAX_PAYLOAD];
   int frames = 0;
@@ -75,6 +86,7 @@ int dev_upload(device_t *d, const pkg_t *p, uint8_t options, int stop_after, uin
     uint32_t next = mota_get32(d->rpayload + 4);
     CHECK(next == off + n, "DATA at %u acknowledged with next_offset %u", off, next);
     off = next;
+    dev_acked = next;
     frames++;
   }
   if (dev_call(d, MOTA_T_END, NULL, 0) != (MOTA_T_END | MOTA_T_RESPONSE)) return dev_error(d);

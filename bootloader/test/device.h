@@ -38,6 +38,13 @@ uint8_t dev_call(device_t *d, uint8_t type, const uint8_t *payload, uint16_t len
 /* BEGIN + DATA + END: 0 on success, else the error code of the first refusal.
  * stop_after: stop after that many DATA frames (-1: never); *resumed_at: BEGIN's next_offset. */
 int dev_upload(device_t *d, const pkg_t *p, uint8_t options, int stop_after, uint32_t *resumed_at);
+/* The upload as the host saw it, kept across a cut (dev_reset leaves them): the offset up
+ * to which dev_upload's bytes were acknowledged (BEGIN's next_offset, then each DATA
+ * answer's), and 1 while work a response deferred runs (a fresh BEGIN's erases, after the
+ * host already has the answer). */
+extern uint32_t dev_acked;
+extern int dev_in_after_reply;
+
 /* Error code of the last response (0 when it was not an ERROR). */
 int dev_error(const device_t *d);
 

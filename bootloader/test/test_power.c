@@ -83,8 +83,12 @@ static void run(scenario_t s) {
   }
 }
 
+/* BEGIN's next_offset in the recovery upload (UINT32_MAX when recovery did not upload). */
+static uint32_t recovered_from;
+
 /* What a host does after the device comes back: finish the job. */
 static void recover(scenario_t s) {
+  recovered_from = UINT32_MAX;
   dev_reset(&d, MOTA_REQ_NONE, 0);
   mota_boot_t b = dev_boot(&d);
   if (s == ROLLBACK) {
@@ -97,7 +101,7 @@ static void recover(scenario_t s) {
   if (d.bl.journal.st.state[MOTA_SLOT_B] == MOTA_STATE_CONFIRMED && d.bl.journal.st.active == MOTA_SLOT_B) return;
   if (b.slot != MOTA_SLOT_B) { /* the trial reverted or the upload was cut: push again */
     dev_reset(&d, MOTA_REQ_STAY_IN_BOOTLOADER, 0);
-    CHECK_EQ(dev_upload(&d, &pkg_v110, 0, -1, NULL), 0, "recovery upload");
+    CHECK_EQ(dev_upload(&d, &pkg_v110, 0, -1, &recovered_from), 0, "recovery upload");
     dev_reset(&d, MOTA_REQ_NONE, 0);
     b = dev_boot(&d);
   }
@@ -110,7 +114,7 @@ static int is_model(uint32_t slot, const pkg_t *p) { return slot_holds(&d, slot,
 
 void test_power_cuts(const char *dir) {
   if (load_scenario_packages(dir) != 0) return;
-  static unsigned long long total_cuts, resumed;
+  static unsigned long long total_cuts, resumed, begin_erase_cuts;
   static int s;
   static uint32_t fill;
   for (s = INSTALL; s <= ROLLBACK; s++) {
@@ -136,6 +140,9 @@ void test_power_cuts(const char *dir) {
         sim_flash_disarm();
         total_cuts++;
         int ph = phase;
+        uint32_t acked = dev_acked;
+        int after_begin = dev_in_after_reply; /* cut in the erases BEGIN does after answering */
+        dev_in_after_reply = 0;
         /* power back on: the mailbox is gone, no request */
         dev_reset(&d, MOTA_REQ_NONE, 0);
         CHECK_EQ(d.init_rc, 0, "journal readable");
@@ -157,6 +164,18 @@ void test_power_cuts(const char *dir) {
         uint32_t before = d.bl.journal.st.state[MOTA_SLOT_B];
         if (s == INSTALL && before == MOTA_STATE_EMPTY && ph == 0) resumed++;
         recover((scenario_t)s);
+        if (s == INSTALL && ph == 0) {
+          /* slot B held another package (the rejected big model): a resume may name only what
+           * the device acknowledged before the cut, never stale bytes as if uploaded */
+          CHECK(recovered_from == UINT32_MAX || recovered_from <= acked / MOTA_PAGE_SIZE * MOTA_PAGE_SIZE,
+                "install fill %u cut %llu: resumed at %u with %u acknowledged", fill, (unsigned long long)k,
+                recovered_from, acked);
+          if (after_begin) {
+            begin_erase_cuts++;
+            CHECK(recovered_from == 0, "install fill %u cut %llu in BEGIN's erase after its answer: fresh start, not %u",
+                  fill, (unsigned long long)k, recovered_from);
+          }
+        }
         dev_reset(&d, MOTA_REQ_NONE, 0);
         b = dev_boot(&d);
         uint32_t want = s == ROLLBACK ? MOTA_SLOT_A : MOTA_SLOT_B;
@@ -171,5 +190,7 @@ void test_power_cuts(const char *dir) {
     }
   }
   CHECK(resumed > 0, "some cuts were recovered by resuming");
-  printf("power cuts: %llu cuts checked (%llu during an upload)\n", total_cuts, resumed);
+  CHECK(begin_erase_cuts > 0, "some cuts fell in the erases BEGIN does after its answer");
+  printf("power cuts: %llu cuts checked (%llu during an upload, %llu in BEGIN's erases after its answer)\n", total_cuts,
+         resumed, begin_erase_cuts);
 }

@@ -29,6 +29,7 @@ __attribute__((section(".noinit"))) volatile mota_handoff_t mota_handoff;
 
 static uint8_t rx_ring[RX_RING_SIZE];
 static uint32_t rx_tail;
+static uint32_t rx_head; /* where the DMA had written up to when CNDTR was last read (once per batch, not per byte) */
 static mota_rx_t rx;
 static uint8_t tx_frame[MOTA_MAX_FRAME];
 static mota_bl_t bl;
@@ -105,6 +106,7 @@ static void usart_init(void) {
   DMA1_CNDTR5 = RX_RING_SIZE;
   DMA1_CCR5 = DMA_CCR_MINC | DMA_CCR_CIRC | DMA_CCR_EN; /* peripheral -> memory, bytes */
   rx_tail = 0;
+  rx_head = 0;
   USART1_BRR = (sysclk + BAUD / 2u) / BAUD; /* APB2 = SYSCLK */
   USART1_CR3 = USART_CR3_DMAR;
   USART1_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
@@ -118,9 +120,12 @@ static void usart_deinit(void) {
 }
 
 static int rx_byte(uint8_t *b) {
-  uint32_t head = RX_RING_SIZE - DMA1_CNDTR5;
-  if (head >= RX_RING_SIZE) head = 0; /* CNDTR reads 0 for an instant when it reloads */
-  if (head == rx_tail) return 0;
+  if (rx_head == rx_tail) {
+    uint32_t head = RX_RING_SIZE - DMA1_CNDTR5;
+    if (head >= RX_RING_SIZE) head = 0; /* CNDTR reads 0 for an instant when it reloads */
+    rx_head = head;
+    if (head == rx_tail) return 0;
+  }
   *b = rx_ring[rx_tail];
   rx_tail = rx_tail + 1u == RX_RING_SIZE ? 0u : rx_tail + 1u;
   return 1;
@@ -211,6 +216,9 @@ static void handle(const mota_frame_t *f) {
   usart_send(tx_frame, n);
   led_session_on = !led_session_on;
   if (proto.action == MOTA_ACT_RESET) system_reset();
+  /* The answer's last byte is in the USART (it leaves while the CPU stalls on flash); the
+   * DMA keeps filling the RX ring meanwhile. */
+  if (proto.action == MOTA_ACT_ERASE) mota_proto_after_reply(&proto);
   if (f->type != MOTA_T_DATA && f->type != MOTA_T_INFO && f->type != MOTA_T_STATUS) bootable = compute_bootable();
 }
 
@@ -242,7 +250,7 @@ int main(void) {
     uint8_t b;
     mota_frame_t f;
     while (rx_byte(&b)) {
-      last_byte = now_ms();
+      if (rx_head == rx_tail) last_byte = now_ms(); /* the batch's last byte: enough for T_FRAME */
       int got = mota_rx_push(&rx, b, &f);
       while (got) {
         in_session = 1; /* any valid request keeps the device in the bootloader */
