@@ -10,27 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_test.h"
 #include "fb.h"
 #include "mota_interp.h"
 
-static int failures;
 static unsigned loaded, rejected;
-
-static uint8_t *read_file(const char *path, uint32_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1u);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (uint32_t)n;
-  return buf;
-}
 
 /* Loads a private copy; if it loads, runs it on a few inputs (any outputs are fine). */
 static int try_model(const uint8_t *bytes, uint32_t len) {

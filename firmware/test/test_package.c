@@ -10,34 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_test.h"
 #include "model.h"
 
-static int failures;
-#define CHECK(cond, ...)                         \
-  do {                                           \
-    if (!(cond)) {                               \
-      failures++;                                \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);              \
-      fprintf(stderr, "\n");                     \
-    }                                            \
-  } while (0)
 
-static uint8_t *read_file(const char *path, uint32_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1u);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (uint32_t)n;
-  return buf;
-}
 
 static void crc_check_values(void) {
   CHECK(mota_crc32_bytes((const uint8_t *)"123456789", 9) == 0x0376E6E7u, "byte-wise check value");

@@ -7,19 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host_test.h"
 #include "mota_interp.h"
 #include "sine.h"
 
-static int failures;
-#define CHECK(cond, ...)                                    \
-  do {                                                      \
-    if (!(cond)) {                                          \
-      failures++;                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
-      fprintf(stderr, __VA_ARGS__);                         \
-      fprintf(stderr, "\n");                                \
-    }                                                       \
-  } while (0)
 
 int main(void) {
   double worst = 0;
