@@ -48,6 +48,7 @@ static void send_info(uint8_t seq) {
   int hv = handoff_valid();
   p[5] = hv ? (uint8_t)(mailbox->slot_states >> 16) : 0xFFu;
   p[6] = (uint8_t)run->slot;
+  p[7] = hv ? (uint8_t)(mailbox->slot_states >> 24) & 1u : 0u; /* downgrade guard, as the bootloader said */
   put32(p + 8, hv ? mailbox->bootloader_version : 0u);
   board_uid(p + 12);
   const char *name = MOTA_BOARD_NAME;

@@ -85,6 +85,7 @@ export interface InfoJson {
   mode: 'app' | 'bootloader';
   resetCount: number;
   uploadSessionOpen: boolean;
+  downgradeGuard: boolean;
   running: { slot: 'A' | 'B'; state: string; name: string; version: string } | null;
   slots: { slot: 'A' | 'B'; state: string; name: string | null; version: string | null; active: boolean; running: boolean }[];
 }

@@ -34,6 +34,7 @@ describe('push, verify, confirm and roll back on a fresh virtual STM32F103RC', (
     expect(i.uid).toBe('4D4F5441E2E0000000000001');
     expect(i.board).toBe('STM32F103RC');
     expect(i.mode).toBe('bootloader');
+    expect(i.downgradeGuard).toBe(true);
     expect(i.running).toBeNull();
     expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['EMPTY', 'EMPTY']);
     device.assertHealthy();
@@ -56,6 +57,7 @@ describe('push, verify, confirm and roll back on a fresh virtual STM32F103RC', (
 
     const i = await deviceInfo(device.port);
     expect(i.mode).toBe('app');
+    expect(i.downgradeGuard).toBe(true); // the app reports the bootloader's guard (hand-off slot_states byte 3)
     expect(i.running).toEqual({ slot: 'A', state: 'CONFIRMED', name: 'sinemodel', version: '1.0.0' });
     expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0 active running', 'EMPTY']);
     device.assertHealthy();

@@ -183,7 +183,7 @@ static void write_handoff(uint32_t slot, uint32_t state, uint32_t reset_count) {
   mota_handoff.reset_count = reset_count;
   mota_handoff.bootloader_version = MOTA_BL_VERSION;
   mota_handoff.slot_states = (uint32_t)bl.journal.st.state[0] | ((uint32_t)bl.journal.st.state[1] << 8) |
-                             ((uint32_t)bl.journal.st.active << 16);
+                             ((uint32_t)bl.journal.st.active << 16) | ((MOTA_DOWNGRADE_GUARD ? 1u : 0u) << 24);
   mota_handoff.check = mota_handoff_checksum(&mota_handoff);
 }
 

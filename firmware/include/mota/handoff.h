@@ -45,7 +45,7 @@ typedef struct {
   uint32_t reset_count;  /* resets since the last power-on, counted by the bootloader */
   uint32_t bootloader_version; /* major << 16 | minor << 8 | patch */
   uint32_t check;        /* ~(xor of the words above and slot_states): a power cut leaves garbage */
-  uint32_t slot_states;  /* bootloader -> app: A state | B state << 8 | active slot << 16 */
+  uint32_t slot_states;  /* bootloader -> app: A state | B state << 8 | active slot << 16 | INFO flags bit 0 << 24 */
   uint32_t reserved[7];
 } mota_handoff_t;
 
