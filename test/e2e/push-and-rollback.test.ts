@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceInfo, expectExit, mota, slotSummary, transcript } from './cli.ts';
+import { deviceInfo, expectExit, mota, slotSummary, transcript, type InfoJson } from './cli.ts';
+import { announceVirtualPort } from '../../sim/registry.ts';
 import { packageModel, SINE_MODEL } from './packages.ts';
 import { ensureFirmware, VirtualDevice } from './virtual-device.ts';
 
@@ -122,6 +123,29 @@ describe('push, verify, confirm and roll back on a fresh virtual STM32F103RC', (
     const i = await deviceInfo(device.port);
     expect(i.running).toEqual({ slot: 'B', state: 'CONFIRMED', name: 'sinemodel', version: '1.1.0' });
     expect([slotSummary(i, 'A'), slotSummary(i, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0', 'CONFIRMED sinemodel 1.1.0 active running']);
+    device.assertHealthy();
+  });
+
+  it('mota_devices_finds_the_running_virtual_board_and_lists_its_slots', async () => {
+    const registry = mkdtempSync(path.join(tmpdir(), 'mota-e2e-ports-'));
+    const env = { MOTA_VIRTUAL_PORTS_DIR: registry };
+    const before = expectExit(await mota(['devices', '--json'], { env }), 0);
+    // other serial ports of this machine may be listed too: look only for the virtual board's
+    expect((JSON.parse(before.stdout) as InfoJson[]).map((d) => d.port), transcript(before)).not.toContain(device.port);
+    process.env['MOTA_VIRTUAL_PORTS_DIR'] = registry;
+    const withdraw = announceVirtualPort({ path: device.port, board: 'STM32F103RC', uid: '4D4F5441E2E0000000000001' });
+    delete process.env['MOTA_VIRTUAL_PORTS_DIR'];
+    try {
+      const r = expectExit(await mota(['devices', '--json'], { env }), 0);
+      const found = (JSON.parse(r.stdout) as InfoJson[]).filter((d) => d.port === device.port);
+      expect(found.map((d) => d.uid), transcript(r)).toEqual(['4D4F5441E2E0000000000001']);
+      expect([slotSummary(found[0]!, 'A'), slotSummary(found[0]!, 'B')]).toEqual(['CONFIRMED sinemodel 1.0.0', 'CONFIRMED sinemodel 1.1.0 active running']);
+      const text = expectExit(await mota(['devices'], { env }), 0);
+      expect(text.stdout, transcript(text)).toMatch(/STM32F103RC  unique ID 4D4F5441E2E0000000000001  app running\n[^]*slot B  sinemodel 1\.1\.0 \(CONFIRMED, active, running\)/);
+    } finally {
+      withdraw();
+      rmSync(registry, { recursive: true, force: true });
+    }
     device.assertHealthy();
   });
 });
