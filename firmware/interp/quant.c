@@ -38,14 +38,9 @@ float mi_roundf(float x) {
   return x < 0 ? -r : r;
 }
 
-int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *shift) {
-  *multiplier = 0;
-  *shift = 0;
-  if (real == 0.0) return 1;
-  if (!(real > 0.0) || real > 1.7976931348623157e308) return 0; /* negative, NaN or infinite */
-  int s;
-  double q = mi_frexp(real, &s);
-  int64_t q_fixed = (int64_t)mi_round(q * 2147483648.0);
+/* The tail of TFLite's QuantizeMultiplier, shared by the double and the integer paths:
+ * q_fixed = round(fraction * 2^31) and the frexp exponent s, normalised and range-checked. */
+static int store_multiplier(int64_t q_fixed, int s, int rounding, int32_t *multiplier, int *shift) {
   if (q_fixed == ((int64_t)1 << 31)) {
     q_fixed /= 2;
     ++s;
@@ -62,6 +57,16 @@ int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *
   *multiplier = (int32_t)q_fixed;
   *shift = s;
   return 1;
+}
+
+int mi_quantize_multiplier(double real, int rounding, int32_t *multiplier, int *shift) {
+  *multiplier = 0;
+  *shift = 0;
+  if (real == 0.0) return 1;
+  if (!(real > 0.0) || real > 1.7976931348623157e308) return 0; /* negative, NaN or infinite */
+  int s;
+  double q = mi_frexp(real, &s);
+  return store_multiplier((int64_t)mi_round(q * 2147483648.0), s, rounding, multiplier, shift);
 }
 
 /* A positive finite float as m * 2^e with m in [2^23, 2^24). 0 for zero, inf or NaN. */
@@ -86,24 +91,7 @@ static int float_parts(float f, uint32_t *m, int *e) {
 
 static int finish_multiplier(uint64_t q53, int exponent, int rounding, int32_t *multiplier, int *shift) {
   /* frexp fraction = q53 / 2^53; TfLiteRound(fraction * 2^31) = q53 / 2^22, half away from 0 */
-  int64_t q_fixed = (int64_t)((q53 >> 22) + ((q53 >> 21) & 1u));
-  int s = exponent;
-  if (q_fixed == ((int64_t)1 << 31)) {
-    q_fixed /= 2;
-    ++s;
-  }
-  if (s < -31) {
-    s = 0;
-    q_fixed = 0;
-  }
-  if (rounding == MI_ROUNDING_SINGLE && s > 30) {
-    s = 30;
-    q_fixed = ((int64_t)1 << 31) - 1;
-  }
-  if (s > 30) return 0;
-  *multiplier = (int32_t)q_fixed;
-  *shift = s;
-  return 1;
+  return store_multiplier((int64_t)((q53 >> 22) + ((q53 >> 21) & 1u)), exponent, rounding, multiplier, shift);
 }
 
 /* QuantizeMultiplier of (mn * 2^en) / (md * 2^ed), mn < 2^48 and md in [2^23, 2^24). */
