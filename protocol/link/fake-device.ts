@@ -12,6 +12,7 @@ import { parsePackage } from '../package/parse.ts';
 import { verifyPackage } from '../package/verify.ts';
 import { MotaError } from '../../common/errors.ts';
 import { Demux, type LinkUnit } from './demux.ts';
+import { connectedEnds } from './transport.ts';
 import {
   decodeBeginRequest, decodeDataRequest, decodeFrame, DeviceErrorCode, deviceFrameRecogniser, encodeBeginReply, encodeDataReply,
   encodeEndReply, encodeErrorReply, encodeFrame, encodeInfo, encodeRollbackReply, encodeStatusReply, FrameType, isRequestType,
@@ -573,59 +574,43 @@ export interface FaultOptions {
 export function faultyPipe(faults: FaultOptions): [Duplex, Duplex] & { faults: { dropped: number; duplicated: number; reordered: number; corrupted: number } } {
   const rand = faults.random ?? Math.random;
   const counts = { dropped: 0, duplicated: 0, reordered: 0, corrupted: 0 };
-  const make = (): Duplex & { peer?: Duplex; held?: Buffer } => {
-    const d: Duplex & { peer?: Duplex; held?: Buffer } = new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        const deliver = (b: Buffer) => setImmediate(() => {
-          if (d.peer && !d.peer.destroyed && !d.peer.readableEnded) d.peer.push(b);
-        });
-        let copy = Buffer.from(chunk);
-        const isFrame = copy[0] === 0xa5;
-        if (isFrame && rand() < (faults.drop ?? 0)) {
-          counts.dropped++;
-          return cb();
-        }
-        if (isFrame && rand() < (faults.corrupt ?? 0)) {
-          counts.corrupted++;
-          copy = Buffer.from(copy);
-          const i = 1 + Math.floor(rand() * (copy.length - 1));
-          copy[i]! ^= 1 << Math.floor(rand() * 8);
-        }
-        if (isFrame && !d.held && rand() < (faults.reorder ?? 0)) {
-          counts.reordered++;
-          d.held = copy;
-          setTimeout(() => {
-            if (d.held) {
-              deliver(d.held);
-              d.held = undefined;
-            }
-          }, 20);
-          return cb();
-        }
+  const ends = connectedEnds(() => {
+    let held: Buffer | undefined;
+    return (chunk, deliver, done) => {
+      let copy = chunk;
+      const isFrame = copy[0] === 0xa5;
+      if (isFrame && rand() < (faults.drop ?? 0)) {
+        counts.dropped++;
+        return done();
+      }
+      if (isFrame && rand() < (faults.corrupt ?? 0)) {
+        counts.corrupted++;
+        copy = Buffer.from(copy);
+        const i = 1 + Math.floor(rand() * (copy.length - 1));
+        copy[i]! ^= 1 << Math.floor(rand() * 8);
+      }
+      if (isFrame && !held && rand() < (faults.reorder ?? 0)) {
+        counts.reordered++;
+        held = copy;
+        setTimeout(() => {
+          if (held) {
+            deliver(held);
+            held = undefined;
+          }
+        }, 20);
+        return done();
+      }
+      deliver(copy);
+      if (held) {
+        deliver(held);
+        held = undefined;
+      }
+      if (isFrame && rand() < (faults.duplicate ?? 0)) {
+        counts.duplicated++;
         deliver(copy);
-        if (d.held) {
-          deliver(d.held);
-          d.held = undefined;
-        }
-        if (isFrame && rand() < (faults.duplicate ?? 0)) {
-          counts.duplicated++;
-          deliver(copy);
-        }
-        cb();
-      },
-      final(cb) {
-        setImmediate(() => {
-          if (d.peer && !d.peer.destroyed) d.peer.push(null);
-          cb();
-        });
-      },
-    });
-    return d;
-  };
-  const a = make();
-  const b = make();
-  a.peer = b;
-  b.peer = a;
-  return Object.assign([a, b] as [Duplex, Duplex], { faults: counts });
+      }
+      done();
+    };
+  });
+  return Object.assign(ends, { faults: counts });
 }

@@ -78,20 +78,24 @@ export async function openSerial(portPath: string, options: SerialOptions = {}):
 }
 
 /**
- * Two connected in-memory ends: bytes written to one are read from the other, on a later
- * tick as on a wire. `end()` on one side ends the other's readable side (a disconnect).
+ * What happens to each chunk written to one end of a pair of connected ends: `deliver`
+ * hands bytes to the other end on a later tick; `done` is the write's callback. A wire
+ * is made once per end, so it may keep state of its own.
  */
-export function memoryPipe(): [Duplex, Duplex] {
+export type Wire = (chunk: Buffer, deliver: (bytes: Buffer) => void, done: () => void) => void;
+
+/** Two connected in-memory ends; `end()` on one side ends the other's readable side (a disconnect). */
+export function connectedEnds(makeWire: () => Wire): [Duplex, Duplex] {
   const make = (): Duplex & { peer?: Duplex } => {
+    const wire = makeWire();
     const d: Duplex & { peer?: Duplex } = new Duplex({
       read() {},
       write(chunk: Buffer, _enc, cb) {
-        const peer = d.peer;
-        const copy = Buffer.from(chunk);
-        setImmediate(() => {
-          if (peer && !peer.destroyed && !peer.readableEnded) peer.push(copy);
-          cb();
-        });
+        const deliver = (bytes: Buffer) =>
+          setImmediate(() => {
+            if (d.peer && !d.peer.destroyed && !d.peer.readableEnded) d.peer.push(bytes);
+          });
+        wire(Buffer.from(chunk), deliver, cb);
       },
       final(cb) {
         setImmediate(() => {
@@ -107,6 +111,14 @@ export function memoryPipe(): [Duplex, Duplex] {
   a.peer = b;
   b.peer = a;
   return [a, b];
+}
+
+/** Two connected in-memory ends: bytes written to one are read from the other, on a later tick as on a wire. */
+export function memoryPipe(): [Duplex, Duplex] {
+  return connectedEnds(() => (chunk, deliver, done) => {
+    deliver(chunk);
+    setImmediate(done);
+  });
 }
 
 /** Wraps one end of a memory pipe (or any Duplex) as a transport. */
