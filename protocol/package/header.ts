@@ -34,18 +34,10 @@ export interface PackageHeader {
 }
 
 /** Fields a writer chooses; magic, format version, header size and reserved are fixed. */
-export interface HeaderFields {
-  name: string;
-  version: SemVer;
-  flags: number;
-  payloadSize: number;
-  selftestSize: number;
-  imageSize: number;
-  keyId: Uint8Array;
-  bodySha256: Uint8Array;
-  bodyCrc32: number;
-  created: number;
-}
+export type HeaderFields = Pick<
+  PackageHeader,
+  'name' | 'version' | 'flags' | 'payloadSize' | 'selftestSize' | 'imageSize' | 'keyId' | 'bodySha256' | 'bodyCrc32' | 'created'
+>;
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,30}$/;
 
